@@ -1,0 +1,5 @@
+"""`python -m geobot` runs the command line."""
+
+from geobot.cli.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The command line: parse, call one factory-built object, render. No cloud logic here."""

@@ -1,0 +1,133 @@
+"""The Typer root: global options, command registration, and `main()`, the only place
+where errors become exit codes (2 bad input, 1 failure, 130 interrupt, 70 internal error).
+"""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from geobot import __version__
+from geobot.cli import deploy, destroy, doctor, init, status
+from geobot.cli.context import AppContext
+from geobot.errors import GeobotError, Interrupted
+from geobot.factory import Options
+
+INTERNAL_ERROR = 70
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+GLOBAL_FLAGS = {"--auto-approve", "-v", "--verbose", "--no-color"}
+GLOBAL_VALUED = {"--config", "--state-dir", "--target", "--output"}
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """Accept global options after the command too: `geobot deploy --auto-approve`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        hoisted: list[str] = []
+        rest: list[str] = []
+        seen_command = False
+        items = iter(args)
+        for arg in items:
+            name = arg.split("=", 1)[0]
+            if seen_command and arg == "--":
+                rest.append(arg)
+                rest.extend(items)
+                break
+            if seen_command and name in GLOBAL_FLAGS:
+                hoisted.append(arg)
+            elif seen_command and name in GLOBAL_VALUED:
+                hoisted.append(arg)
+                if "=" not in arg:
+                    hoisted.append(next(items, ""))
+            else:
+                seen_command = seen_command or not arg.startswith("-")
+                rest.append(arg)
+        return super().parse_args(ctx, hoisted + rest)
+
+
+app = typer.Typer(
+    name="geobot",
+    cls=GlobalOptionsGroup,
+    help="Deploy a chat bot across several regions with automatic failover, test the failover, tear it down.\n\n"
+    "Start with `geobot init`, review with `geobot plan`, then `geobot deploy`. Every option can also be set "
+    "with a GEOBOT_* environment variable; flags win over the environment, which wins over geobot.toml.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", envvar="GEOBOT_CONFIG", help="Deployment config file. [default: ./geobot.toml if present]", show_default=False)] = None,
+    state_dir: Annotated[Path, typer.Option("--state-dir", envvar="GEOBOT_STATE_DIR", help="Where journals, Terraform state and certificates live (one folder per deployment).")] = Path(".geobot"),
+    target: Annotated[str | None, typer.Option("--target", help="local (one machine, the default), azure or aws. [env: GEOBOT_TARGET]", show_default=False)] = None,
+    output: Annotated[OutputFormat, typer.Option("--output", envvar="GEOBOT_OUTPUT", help="text, or json: one JSON object per line on stdout.")] = OutputFormat.text,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", envvar="GEOBOT_AUTO_APPROVE", help="Apply without asking, as `terraform apply -auto-approve`; required without a terminal.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", envvar="GEOBOT_VERBOSE", help="Show every resource as Terraform creates it.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", envvar="GEOBOT_NO_COLOR", help="Plain output without colours (also NO_COLOR).")] = False,
+) -> None:
+    options = Options(config, state_dir, target, output.value, auto_approve, verbose, not no_color)
+    passed = [
+        *(["--config", str(config)] if config else []),
+        *(["--state-dir", str(state_dir)] if state_dir != Path(".geobot") else []),
+        *(["--target", target] if target else []),
+    ]
+    ctx.ensure_object(AppContext).configure(options, passed)
+
+
+@app.command()
+def version(ctx: typer.Context) -> None:
+    """Print geobot's version."""
+    ctx.obj.reporter.result(f"geobot {__version__}", {})
+
+
+for module in (init, deploy, destroy, status, doctor):
+    module.register(app)
+
+
+def _fallback_error(app_ctx: AppContext, message: str, hint: str) -> None:
+    app_ctx.reporter.error(message, hint)
+
+
+def main(argv: list[str] | None = None) -> int:
+    app_ctx = AppContext()
+    try:
+        code = app(args=argv, obj=app_ctx, standalone_mode=False, prog_name="geobot")
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "geobot"
+        _fallback_error(app_ctx, exc.format_message().replace("\n", " "), f"see `{command} --help`")
+        return 2
+    except click.Abort:
+        _fallback_error(app_ctx, "interrupted", "")
+        return 130
+    except GeobotError as exc:
+        _fallback_error(app_ctx, exc.message, exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _fallback_error(app_ctx, "interrupted", "run the same command again to resume")
+        return Interrupted.exit_code
+    except Exception as exc:  # a bug: say so without frame locals, which may hold secrets
+        if os.environ.get("GEOBOT_DEBUG"):
+            raise
+        _fallback_error(app_ctx, f"internal error: {type(exc).__name__}", "please report it; set GEOBOT_DEBUG=1 for the traceback")
+        return INTERNAL_ERROR
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

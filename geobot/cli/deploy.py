@@ -1,0 +1,37 @@
+"""`geobot deploy` and `geobot plan`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def deploy(ctx: typer.Context) -> None:
+    """Deploy, or resume an interrupted deploy.
+
+    Runs the target's stages in order, skipping those that finished with unchanged inputs.
+    Each Terraform stage shows its plan and asks before applying, unless --auto-approve.
+    """
+    app = ctx.obj
+    approve = app.approval("deploy")
+    outputs = app.factory.deployment(app.resume_command, approve).deploy()
+    app.reporter.result(f"deployed {app.factory.config.name}", outputs)
+
+
+def plan(
+    ctx: typer.Context,
+    *,
+    destroy: Annotated[bool, typer.Option("--destroy", help="Show what `geobot destroy` would do instead.")] = False,
+    terraform: Annotated[bool, typer.Option("--terraform/--no-terraform", help="Also plan each Terraform stage that would run (nothing is applied).")] = True,
+) -> None:
+    """Show what deploy (or destroy) would do; change nothing."""
+    app = ctx.obj
+    command = "destroy" if destroy else "deploy"
+    steps, previews = app.factory.deployment(app.resume_command, lambda question: False).plan(command, preview=terraform)
+    app.reporter.plan(steps, previews)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(deploy)
+    app.command()(plan)

@@ -1,0 +1,107 @@
+"""The one place that builds geobot's collaborators from the options and the config.
+
+Commands ask the factory for a reporter, a config or a deployment and never construct
+anything themselves (chalice's CLIFactory). Targets are imported only when asked for, so
+`geobot --help` loads no target, Terraform library or cloud SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from geobot.errors import ConfigError, InputError
+from geobot.ui import Redactor, Reporter, make_reporter
+
+TARGETS = {"local": "geobot.targets.local.target:LocalTarget"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The global command-line options, after Typer has read flags and GEOBOT_* variables."""
+
+    config_path: Path | None = None
+    state_dir: Path = Path(".geobot")
+    target: str | None = None
+    output: str = "text"
+    auto_approve: bool = False
+    verbose: bool = False
+    color: bool = True
+
+
+class Factory:
+    def __init__(self, options: Options, env: Mapping[str, str] = os.environ, interactive: bool | None = None) -> None:
+        self.options = options
+        self.env = env
+        self.interactive = sys.stdin.isatty() and sys.stderr.isatty() if interactive is None else interactive
+        self.redact = Redactor()
+
+    @cached_property
+    def reporter(self) -> Reporter:
+        color = self.options.color and "NO_COLOR" not in self.env
+        return make_reporter(
+            self.options.output, tty=self.interactive, verbose=self.options.verbose, color=color, redact=self.redact
+        )
+
+    @cached_property
+    def config(self):  # -> geobot.config.Config (imported lazily: pydantic is not free)
+        from geobot import config as configuration
+
+        flags = {"target": self.options.target} if self.options.target else {}
+        prompt = self._prompt_secret if self.interactive else None
+        loaded = configuration.load(self.options.config_path, self.env, flags, prompt)
+        if loaded.certificate.pfx_password is not None:
+            self.redact.add(loaded.certificate.pfx_password.get_secret_value())
+        return loaded
+
+    @staticmethod
+    def _prompt_secret(label: str) -> str:
+        import getpass
+
+        return getpass.getpass(f"{label}: ")
+
+    def deployment_dir(self) -> Path:
+        state = self.options.state_dir
+        try:
+            state.mkdir(parents=True, exist_ok=True, mode=0o700)
+            directory = state / self.config.name
+            directory.mkdir(exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError("--state-dir", str(state), f"cannot be created ({exc.strerror})", "choose a writable directory with --state-dir or GEOBOT_STATE_DIR") from exc
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ConfigError("--state-dir", str(state), "is not writable", "choose a writable directory with --state-dir or GEOBOT_STATE_DIR")
+        return directory
+
+    @cached_property
+    def binary(self):  # -> geobot.terraform.binary.Binary
+        from geobot.terraform.binary import find
+
+        return find(self.env)
+
+    def engine(self):  # -> geobot.terraform.engine.Engine
+        from geobot.terraform.engine import Engine
+
+        return Engine(self.binary, self.env, self.reporter.emit)
+
+    def target(self):  # -> geobot.targets.base.Target
+        name = self.config.target
+        if name not in TARGETS:
+            raise InputError(f"target = {name!r}: this geobot release cannot deploy it yet", "use --target local")
+        module, _, cls = TARGETS[name].partition(":")
+        return getattr(importlib.import_module(module), cls)(self.config, self.engine(), self.options.auto_approve)
+
+    def deployment(self, resume_command: Callable[[str], str], approve: Callable[[str], bool]):
+        from geobot.deployment import Deployment
+        from geobot.pipeline.journal import Journal
+        from geobot.pipeline.runner import Runner
+
+        directory = self.deployment_dir()
+        journal = Journal(directory, self.config.name, self.config.target)
+        journal.load()
+        runner = Runner(journal, self.reporter.emit, resume_command)
+        return Deployment(journal, runner, self.target(), self.reporter, approve)
