@@ -57,6 +57,8 @@ class Factory:
         loaded = configuration.load(self.options.config_path, self.env, flags, prompt)
         if loaded.certificate.pfx_password is not None:
             self.redact.add(loaded.certificate.pfx_password.get_secret_value())
+        for warning in loaded.warnings:
+            self.reporter.warning(warning)
         return loaded
 
     @staticmethod

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from geobot import __version__
 from geobot.cli import deploy, destroy, doctor, init, status
@@ -33,7 +33,7 @@ GLOBAL_VALUED = {"--config", "--state-dir", "--target", "--output"}
 class GlobalOptionsGroup(TyperGroup):
     """Accept global options after the command too: `geobot deploy --auto-approve`."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         hoisted: list[str] = []
         rest: list[str] = []
         seen_command = False
@@ -106,13 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     app_ctx = AppContext()
     try:
         code = app(args=argv, obj=app_ctx, standalone_mode=False, prog_name="geobot")
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return done.exit_code
-    except click.UsageError as exc:
-        command = exc.ctx.command_path if exc.ctx else "geobot"
+    except TyperException as exc:  # click's usage errors, as Typer raises them
+        context = getattr(exc, "ctx", None)
+        command = context.command_path if context else "geobot"
         _fallback_error(app_ctx, exc.format_message().replace("\n", " "), f"see `{command} --help`")
-        return 2
-    except click.Abort:
+        return exc.exit_code
+    except typer.Abort:
         _fallback_error(app_ctx, "interrupted", "")
         return 130
     except GeobotError as exc:

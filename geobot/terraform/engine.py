@@ -63,7 +63,7 @@ class Engine:
                 collect.append(event)
             self._on_event(event)
 
-        result = process.run([*self.binary.command, *args], workdir, self._env, on_line)
+        result = process.run([*self.binary.command, *args], workdir, self._env, on_line, log_name=f"terraform-{args[0]}")
         if result.code != 0:
             raise classify(args[0], result)
         return result

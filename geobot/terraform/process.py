@@ -1,8 +1,10 @@
-"""Run one Terraform process, streaming its stdout lines and keeping its stderr.
+"""Run one Terraform process, streaming its output lines as they are written.
 
-Both pipes are drained on their own threads (a chatty stderr must not block stdout). The
-child gets SIGTERM if geobot dies, so a `kill -9` of geobot lets Terraform stop gracefully,
-write its state and release its state lock instead of running on as an orphan.
+Terraform writes to files in the working directory, which geobot follows, rather than to
+pipes: if geobot is killed, a pipe would break and Terraform would die on its next line of
+output without saving its state. With files, the child gets SIGTERM when geobot dies (it asks
+the kernel for that), stops gracefully, writes its state and releases its state lock. The
+files stay as the record of the last run of each command (0600).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import ctypes
 import os
 import signal
 import subprocess
-import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+_POLL_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -41,45 +44,57 @@ def automation_env(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def _private(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+
 def run(
     argv: Sequence[str],
     cwd: Path,
     env: Mapping[str, str],
     on_line: Callable[[str], None] | None = None,
+    log_name: str = "terraform",
 ) -> Result:
-    """Run to completion; `on_line` sees each stdout line as it arrives."""
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        preexec_fn=_die_with_parent if os.name == "posix" else None,
-    )
-    out: list[str] = []
-    err: list[str] = []
-
-    def drain_stderr() -> None:
-        assert proc.stderr is not None
-        err.append(proc.stderr.read())
-
-    reader = threading.Thread(target=drain_stderr, daemon=True)
-    reader.start()
+    """Run to completion; `on_line` sees each stdout line soon after Terraform writes it."""
+    out_path, err_path = cwd / f".{log_name}.out", cwd / f".{log_name}.err"
+    out_fd, err_fd = _private(out_path), _private(err_path)
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            out.append(line)
-            if on_line is not None:
-                on_line(line.rstrip("\n"))
-        code = proc.wait()
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out_fd,
+            stderr=err_fd,
+            preexec_fn=_die_with_parent if os.name == "posix" else None,
+        )
+    finally:
+        os.close(out_fd)
+        os.close(err_fd)
+    lines: list[str] = []
+    try:
+        with open(out_path, encoding="utf-8", errors="replace") as follow:
+            pending = ""
+            while True:
+                finished = proc.poll() is not None
+                chunk = follow.read()
+                pending += chunk
+                *complete, pending = pending.split("\n")
+                for line in complete:
+                    lines.append(line)
+                    if on_line is not None:
+                        on_line(line)
+                if finished and not chunk:
+                    break
+                if not chunk:
+                    time.sleep(_POLL_SECONDS)
+            if pending:
+                lines.append(pending)
+                if on_line is not None:
+                    on_line(pending)
     except BaseException:
         proc.send_signal(signal.SIGINT)
         proc.wait()
         raise
-    finally:
-        reader.join()
-    return Result(tuple(argv), code, "".join(out), "".join(err))
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    return Result(tuple(argv), proc.returncode, "\n".join(lines), stderr)

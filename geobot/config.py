@@ -1,0 +1,490 @@
+"""The deployment config: what to deploy where, merged from flags > env > geobot.toml > defaults.
+
+`load` is the only way in. It rejects every bad value before anything runs, each with a one-line
+`ConfigError` naming the field as the user writes it, the value, the rule and a fix. A `Config`
+is frozen and valid by construction: its model validator runs every rule that needs no disk.
+This module knows nothing of Terraform, the terminal or cloud SDKs, and imports `cryptography`
+only when a PFX has to be checked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+import string
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr, Strict, ValidationError, field_validator, model_validator
+
+from geobot import naming, regions
+from geobot.errors import ConfigError
+
+Int = Annotated[int, Strict()]
+
+DEFAULT_FILE = Path("geobot.toml")
+LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory"
+AWS_DEFAULTS = {"global_region": "us-east-1", "regions": ("us-east-1", "us-west-2"), "routing": "priority"}
+SEE_INIT = "run `geobot init` for a commented geobot.toml listing every key"
+
+# environment variable -> dotted config key
+ENV_VARS: dict[str, str] = {
+    "GEOBOT_NAME": "name",
+    "GEOBOT_TARGET": "target",
+    "GEOBOT_GLOBAL_REGION": "global_region",
+    "GEOBOT_REGIONS": "regions",
+    "GEOBOT_ROUTING": "routing",
+    "GEOBOT_WEIGHTS": "weights",
+    "GEOBOT_DOMAIN": "domain",
+    "GEOBOT_PROBE_PATH": "probe.path",
+    "GEOBOT_PROBE_INTERVAL": "probe.interval",
+    "GEOBOT_PROBE_TIMEOUT": "probe.timeout",
+    "GEOBOT_PROBE_TOLERATED_FAILURES": "probe.tolerated_failures",
+    "GEOBOT_DNS_TTL": "probe.dns_ttl",
+    "GEOBOT_CERT_SOURCE": "certificate.source",
+    "GEOBOT_CERT_EMAIL": "certificate.email",
+    "GEOBOT_ACME_DIRECTORY": "certificate.acme_directory",
+    "GEOBOT_PFX_PATH": "certificate.pfx_path",
+    "GEOBOT_PFX_PASSWORD": "certificate.pfx_password",
+}
+INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl"})
+SECRET_KEY = "certificate.pfx_password"
+FLAG_KEYS = frozenset(ENV_VARS.values()) - {SECRET_KEY}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProbeSettings(_Frozen):
+    """How the router health-checks each region (Traffic Manager's monitor settings)."""
+
+    path: str = "/api/health"
+    interval: Int = 10
+    timeout: Int = 5
+    tolerated_failures: Int = 1
+    dns_ttl: Int = 10
+
+
+class CertificateSettings(_Frozen):
+    """Where the certificate for the router's host name comes from."""
+
+    source: Literal["local-ca", "letsencrypt", "pfx"] = "local-ca"
+    email: str | None = None
+    acme_directory: str = "https://acme-staging-v02.api.letsencrypt.org/directory"  # staging: safe
+    pfx_path: Path | None = None
+    pfx_password: SecretStr | None = None  # from GEOBOT_PFX_PASSWORD or the prompt, never the file
+
+
+class Config(_Frozen):
+    """One deployment: its name, target, regions, routing, probes and certificate."""
+
+    name: str = "geobot"
+    target: Literal["local", "azure", "aws"] = "local"
+    global_region: str = "japaneast"
+    regions: tuple[str, ...] = ("koreacentral", "southeastasia")  # order = priority order
+    routing: Literal["performance", "priority", "weighted"] = "performance"
+    weights: dict[str, Int] = {}
+    probe: ProbeSettings = ProbeSettings()
+    certificate: CertificateSettings = CertificateSettings()
+    domain: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @field_validator("domain")
+    @classmethod
+    def _lowercase_domain(cls, domain: str | None) -> str | None:
+        return None if domain is None else domain.lower().rstrip(".")
+
+    @model_validator(mode="after")
+    def _check(self) -> Config:
+        if not naming.BOT_NAME.fullmatch(self.name):
+            raise ConfigError("name", self.name, naming.BOT_NAME_RULE, 'choose e.g. "mybot42" (or run `geobot init`)')
+        _check_regions(self)
+        _check_derived_names(self)
+        _check_routing(self)
+        _check_probe(self.target, self.probe)
+        _check_certificate(self)
+        if self.domain is not None and not naming.is_dns_name(self.domain):
+            raise ConfigError("domain", self.domain, "is not a DNS name with at least two labels",
+                              'write a name such as "bot.example.com" (letters, digits, hyphens; <= 253 chars)')
+        return self
+
+    @property
+    def host_name(self) -> str:
+        """The router's public name: the custom domain, else the target's own name."""
+        if self.domain:
+            return self.domain
+        return {"azure": f"{self.name}.trafficmanager.net", "aws": f"{self.name}.aws.internal",
+                "local": f"{self.name}.localhost"}[self.target]
+
+    def resource_names(self) -> dict[str, str]:
+        """Every global resource name this deployment uses on its target."""
+        return naming.global_names(self.target, self.name)
+
+    def region_resource_names(self, region: str) -> dict[str, str]:
+        """Every resource name of one bot region."""
+        return naming.regional_names(self.target, self.name, region)
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """A JSON-able view of the inputs, without secrets, for pipeline input digests."""
+        return self.model_dump(mode="json", exclude={"warnings": True, "certificate": {"pfx_password"}})
+
+
+def load(
+    path: Path | None,
+    env: Mapping[str, str],
+    flags: Mapping[str, object],
+    prompt_secret: Callable[[str], str] | None = None,
+) -> Config:
+    """Merge flags > env > file > defaults, validate all of it, check the PFX if one is used."""
+    data = _read_file(path)
+    sources: dict[str, str] = {}
+    for var, key in ENV_VARS.items():
+        if env.get(var):
+            _put(data, key, _parse_env(var, key, env[var]))
+            sources[key] = var
+    for key, value in flags.items():
+        if value is None:
+            continue
+        if key not in FLAG_KEYS:
+            raise ConfigError(key, None, "cannot be given as a flag",
+                              "set GEOBOT_PFX_PASSWORD or answer the prompt" if key == SECRET_KEY else SEE_INIT)
+        _put(data, key, _parse_flag(key, value))
+        sources[key] = "the command line"
+    if data.get("target") == "aws":
+        for key, value in AWS_DEFAULTS.items():
+            data.setdefault(key, value)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as e:
+        raise _attributed(_from_pydantic(e), sources) from None
+    except ConfigError as e:
+        raise _attributed(e, sources) from None
+    if config.certificate.source == "pfx":
+        config = _with_checked_pfx(config, prompt_secret)
+    return _completed(config)
+
+
+def init_toml(name: str) -> str:
+    """The commented geobot.toml `geobot init` writes: every key, its default, its allowed values."""
+    return _INIT_TEMPLATE.replace("{name}", name)
+
+
+def generate_name() -> str:
+    """A fresh bot name: names must be globally unique, so a random tail avoids collisions."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "geobot" + "".join(secrets.choice(alphabet) for _ in range(5))
+
+
+# ---- reading and merging -------------------------------------------------------------------
+
+
+def _read_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        if not DEFAULT_FILE.is_file():
+            return {}
+        path = DEFAULT_FILE
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError("--config", str(path), "file not found", "fix the path, or create it with `geobot init`") from None
+    except OSError as e:
+        raise ConfigError("--config", str(path), f"cannot be read ({e.strerror})", "check the path and its permissions") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), None, "is not UTF-8 text", "save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        where = re.search(r" \(at line (\d+), column \d+\)$", str(e))
+        field = f"{path} line {where[1]}" if where else str(path)
+        rule = str(e)[: where.start()] if where else str(e)
+        raise ConfigError(field, None, rule, "fix the TOML syntax there (strings need quotes, lists use [ ])") from None
+    certificate = data.get("certificate")
+    if isinstance(certificate, dict):
+        if "pfx_password" in certificate:
+            raise ConfigError(SECRET_KEY, None, f"must not be stored in {path}",
+                              "remove it from the file; set GEOBOT_PFX_PASSWORD or answer the prompt")
+        pfx = certificate.get("pfx_path")
+        if isinstance(pfx, str) and not Path(pfx).is_absolute():
+            certificate["pfx_path"] = str(path.parent / pfx)  # relative to the file, not the cwd
+    return data
+
+
+def _put(data: dict[str, Any], key: str, value: object) -> None:
+    *parents, leaf = key.split(".")
+    for part in parents:
+        if not isinstance(data.get(part), dict):
+            data[part] = {}
+        data = data[part]
+    data[leaf] = value
+
+
+def _parse_env(var: str, key: str, raw: str) -> object:
+    if key in INT_KEYS:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(var, raw, "must be a whole number", f"set {var} to digits only, e.g. {var}=10") from None
+    return _parse_text(var, key, raw)
+
+
+def _parse_flag(key: str, value: object) -> object:
+    if isinstance(value, str):
+        return _parse_text(key, key, value)
+    if key == "regions" and isinstance(value, Sequence):
+        return tuple(value)
+    return value
+
+
+def _parse_text(origin: str, key: str, raw: str) -> object:
+    if key == "regions":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if key == "weights":
+        weights: dict[str, object] = {}
+        for item in filter(None, (part.strip() for part in raw.split(","))):
+            region, _, weight = item.partition("=")
+            if not weight.strip().isdigit():
+                raise ConfigError(origin, raw, f"{item!r} is not region=weight",
+                                  "write e.g. koreacentral=3,southeastasia=1")
+            weights[region.strip()] = int(weight)
+        return weights
+    return raw
+
+
+def _from_pydantic(error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+    if first["type"] == "extra_forbidden":
+        return ConfigError(field, None, "unknown key", f"check its spelling; {SEE_INIT}")
+    value = None if field == SECRET_KEY else first.get("input")
+    rule = first["msg"][0].lower() + first["msg"][1:]
+    return ConfigError(field, value, rule, _PYDANTIC_FIXES.get(first["type"], SEE_INIT))
+
+
+def _attributed(error: ConfigError, sources: Mapping[str, str]) -> ConfigError:
+    """Say where a bad value came from when it was not the file: an env var or the command line."""
+    source = sources.get(error.field) or sources.get(error.field.split(".")[0])
+    return ConfigError(error.field, error.value, f"{error.rule} (set by {source})", error.hint) if source else error
+
+
+_PYDANTIC_FIXES = {
+    "literal_error": "use one of the values listed",
+    "int_type": "write a whole number without quotes",
+    "int_parsing": "write a whole number",
+    "string_type": "write the value in double quotes",
+    "tuple_type": 'write a list, e.g. ["koreacentral", "southeastasia"]',
+    "model_type": f"write it as a [table]; {SEE_INIT}",
+    "dict_type": "write a table of region = weight",
+}
+
+
+def _with_checked_pfx(config: Config, prompt_secret: Callable[[str], str] | None) -> Config:
+    from geobot.certs.pfx import PfxError, PfxPasswordError, verify_pfx  # cryptography is slow to import
+
+    cert = config.certificate
+    assert cert.pfx_path is not None  # the model requires it for source "pfx"
+    try:
+        data = cert.pfx_path.read_bytes()
+    except OSError as e:
+        raise ConfigError("certificate.pfx_path", str(cert.pfx_path), f"cannot be read ({e.strerror})",
+                          "point certificate.pfx_path (or GEOBOT_PFX_PATH) at a readable .pfx file") from None
+    password = cert.pfx_password
+    if password is None:
+        if prompt_secret is None:
+            raise ConfigError(SECRET_KEY, None, "is needed to open the PFX",
+                              "set GEOBOT_PFX_PASSWORD, or run in a terminal to be asked for it")
+        password = SecretStr(prompt_secret(f"Password for {cert.pfx_path}"))
+    try:
+        verify_pfx(data, password.get_secret_value(), config.host_name)
+    except PfxPasswordError as e:
+        raise ConfigError(SECRET_KEY, None, e.message, e.hint) from None
+    except PfxError as e:
+        raise ConfigError("certificate.pfx_path", str(cert.pfx_path), e.message, e.hint) from None
+    return config.model_copy(update={"certificate": cert.model_copy(update={"pfx_password": password})})
+
+
+def _completed(config: Config) -> Config:
+    """Fill what the rules imply: default weights of 1, and warnings that do not stop a run."""
+    update: dict[str, Any] = {}
+    if config.routing == "weighted":
+        update["weights"] = {region: config.weights.get(region, 1) for region in config.regions}
+    if len(config.regions) == 1:
+        update["warnings"] = (f"only one bot region ({config.regions[0]}): no failover; add a second region to regions",)
+    return config.model_copy(update=update)
+
+
+# ---- rules ---------------------------------------------------------------------------------
+
+
+def _check_derived_names(config: Config) -> None:
+    derived = [config.resource_names(), *(config.region_resource_names(r) for r in config.regions)]
+    broken = [violation for names in derived for violation in naming.violations(config.target, names)]
+    if broken:
+        value, rule = broken[0]
+        raise ConfigError("name", config.name, f"gives the {rule.what} name {value!r}, which must be {rule.limit}",
+                          "choose a shorter bot name")
+
+
+def _check_regions(config: Config) -> None:
+    target = config.target
+    if config.global_region not in regions.global_regions(target):
+        raise ConfigError("global_region", config.global_region, f"is not a known {_cloud(target)} region",
+                          _suggest(regions.global_regions(target), target))
+    if not config.regions:
+        raise ConfigError("regions", [], "needs at least one bot region (two or more for failover)",
+                          'list regions, e.g. regions = ["koreacentral", "southeastasia"]')
+    known = regions.bot_regions(target)
+    for region in config.regions:
+        if region not in known:
+            what = "region where Amazon Lex V2 runs" if target == "aws" else f"known {_cloud(target)} region"
+            raise ConfigError("regions", region, f"is not a {what}", _suggest(known, target))
+    duplicates = sorted({r for r in config.regions if config.regions.count(r) > 1})
+    if duplicates:
+        raise ConfigError("regions", duplicates[0], "is listed twice", "list each bot region once")
+
+
+def _check_routing(config: Config) -> None:
+    if config.target == "aws" and config.routing != "priority":
+        raise ConfigError("routing", config.routing, "the aws target routes by priority only (primary, then failover)",
+                          'set routing = "priority" or leave it unset')
+    if config.weights and config.routing != "weighted":
+        raise ConfigError("weights", config.weights, f"only apply to weighted routing, not {config.routing}",
+                          'set routing = "weighted" or remove weights')
+    for region, weight in config.weights.items():
+        if region not in config.regions:
+            raise ConfigError(f"weights.{region}", weight, "names a region that is not in regions",
+                              "weigh only the bot regions listed in regions")
+        if not 1 <= weight <= 1000:
+            raise ConfigError(f"weights.{region}", weight, "must be 1-1000", "pick a weight from 1 to 1000")
+
+
+def _check_probe(target: str, probe: ProbeSettings) -> None:
+    if not probe.path.startswith("/") or any(c.isspace() for c in probe.path):
+        raise ConfigError("probe.path", probe.path, 'must start with "/" and contain no spaces', 'e.g. "/api/health"')
+    if target == "azure":
+        if probe.interval not in (10, 30):
+            raise ConfigError("probe.interval", probe.interval, "Traffic Manager probes every 10 or 30 seconds",
+                              "set probe.interval to 10 (fast) or 30")
+        highest = 9 if probe.interval == 10 else 10
+        _within("probe.timeout", probe.timeout, 5, highest, f" with probe.interval {probe.interval} on azure")
+    else:
+        _within("probe.interval", probe.interval, 1, 3600, "")
+        _within("probe.timeout", probe.timeout, 1, probe.interval, " (at most probe.interval)")
+    _within("probe.tolerated_failures", probe.tolerated_failures, 0, 9, "")
+    _within("probe.dns_ttl", probe.dns_ttl, 0, 2_147_483_647, "")
+
+
+def _within(field: str, value: int, low: int, high: int, context: str) -> None:
+    if not low <= value <= high:
+        raise ConfigError(field, value, f"must be {low}-{high}{context}", f"set {field} between {low} and {high}")
+
+
+def _check_certificate(config: Config) -> None:
+    cert = config.certificate
+    if cert.source == "local-ca" and config.target == "azure":
+        raise ConfigError("certificate.source", cert.source, "a local CA is trusted only on this machine, not by Azure",
+                          'use "letsencrypt" with certificate.email, or "pfx" with certificate.pfx_path')
+    if cert.email is not None and not naming.is_email(cert.email):
+        raise ConfigError("certificate.email", cert.email, "is not an email address", 'write e.g. "you@example.com"')
+    if cert.source == "letsencrypt" and cert.email is None:
+        raise ConfigError("certificate.email", None, "is required for letsencrypt (expiry notices go there)",
+                          "set certificate.email or GEOBOT_CERT_EMAIL")
+    if not _is_acme_url(cert.acme_directory):
+        raise ConfigError("certificate.acme_directory", cert.acme_directory,
+                          "must be an https URL (http only for localhost)", f"e.g. {LETSENCRYPT_PRODUCTION}")
+    if cert.source == "pfx" and cert.pfx_path is None:
+        raise ConfigError("certificate.pfx_path", None, "is required when certificate.source is pfx",
+                          "set certificate.pfx_path or GEOBOT_PFX_PATH to the .pfx file")
+
+
+def _is_acme_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and _is_loopback(parts.hostname)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _cloud(target: str) -> str:
+    return "AWS" if target == "aws" else "Azure"
+
+
+def _suggest(known: frozenset[str], target: str) -> str:
+    if len(known) <= 12:
+        return "use one of " + ", ".join(sorted(known))
+    if target == "aws":
+        return "use an AWS region name such as us-east-1, eu-west-1, ap-northeast-1"
+    return "use an Azure region name such as japaneast, koreacentral, westeurope (`az account list-locations`)"
+
+
+_INIT_TEMPLATE = '''\
+# geobot.toml: what `geobot deploy` deploys. Every key is optional; the values shown are the defaults.
+# Precedence: command-line flags > GEOBOT_* environment variables > this file > defaults.
+
+# Bot name: 1-19 lowercase letters and digits, starting with a letter. Every resource name derives
+# from it, and several must be globally unique, so pick something of your own. (GEOBOT_NAME)
+name = "{name}"
+
+# Where to deploy: "local" (this machine, no cloud account), "azure" or "aws". (GEOBOT_TARGET)
+target = "local"
+
+# Region of the global services (router, vault, state store). local and azure take Azure region
+# names ("japaneast", "westeurope" ...); aws takes AWS names ("us-east-1" ...). (GEOBOT_GLOBAL_REGION)
+global_region = "japaneast"
+
+# Regions that each run a bot, in priority order; two or more give failover. On aws they must run
+# Amazon Lex V2 (default there: ["us-east-1", "us-west-2"]). (GEOBOT_REGIONS, comma-separated)
+regions = ["koreacentral", "southeastasia"]
+
+# How the router picks a region: "performance" (nearest healthy), "priority" (first healthy, in
+# the order of regions) or "weighted" (by weights). aws routes by "priority" only. (GEOBOT_ROUTING)
+routing = "performance"
+
+# Weighted routing only: region = weight from 1 to 1000; regions left out weigh 1.
+# (GEOBOT_WEIGHTS, e.g. "koreacentral=3,southeastasia=1")
+weights = {}
+
+# Optional custom domain with a CNAME to the router; the certificate is then for this name.
+# (GEOBOT_DOMAIN)
+# domain = "bot.example.com"
+
+[probe]
+# Health endpoint every regional bot serves; starts with "/". (GEOBOT_PROBE_PATH)
+path = "/api/health"
+# Seconds between probes: azure 10 or 30; local and aws 1-3600. (GEOBOT_PROBE_INTERVAL)
+interval = 10
+# Seconds a probe may take: azure 5-9 with interval 10, 5-10 with interval 30; local and aws
+# 1 up to interval. (GEOBOT_PROBE_TIMEOUT)
+timeout = 5
+# Failed probes tolerated before a region is taken out: 0-9. (GEOBOT_PROBE_TOLERATED_FAILURES)
+tolerated_failures = 1
+# Seconds resolvers may cache the router's answer: 0-2147483647. (GEOBOT_DNS_TTL)
+dns_ttl = 10
+
+[certificate]
+# Where the certificate for the host name comes from: "local-ca" (trusted on this machine only,
+# so not for azure), "letsencrypt" (needs email) or "pfx" (needs pfx_path). (GEOBOT_CERT_SOURCE)
+source = "local-ca"
+# Let's Encrypt account email, for expiry notices. (GEOBOT_CERT_EMAIL)
+# email = "you@example.com"
+# ACME directory URL, https (http only for localhost). The default is Let's Encrypt staging:
+# untrusted certificates, generous rate limits. For a trusted certificate use
+# "https://acme-v02.api.letsencrypt.org/directory". (GEOBOT_ACME_DIRECTORY)
+acme_directory = "https://acme-staging-v02.api.letsencrypt.org/directory"
+# PFX (PKCS#12) file to import, relative to this file. Its password is never written here: set
+# GEOBOT_PFX_PASSWORD, or geobot asks for it. (GEOBOT_PFX_PATH)
+# pfx_path = "certificate.pfx"
+'''

@@ -1,0 +1,59 @@
+"""Helpers for running the real `geobot` command against real Terraform."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@dataclass
+class Geobot:
+    """Runs `python -m geobot` in a directory, as a user would from a shell."""
+
+    cwd: Path
+    env: dict[str, str]
+
+    def __call__(self, *args: str, extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "geobot", *args],
+            cwd=self.cwd,
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=240,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "geobot", *args],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+
+    @property
+    def deployment(self) -> Path:
+        return self.cwd / ".geobot" / "geobot"
+
+    def provision_log(self) -> list[str]:
+        log = self.deployment / "provision.log"
+        return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.fixture
+def geobot(clean_environment: Path) -> Geobot:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOBOT_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return Geobot(clean_environment, env)

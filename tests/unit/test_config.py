@@ -1,0 +1,309 @@
+"""The deployment config: precedence, defaults, and one clear line for every bad value."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from geobot import naming
+from geobot.certs.pfx import build_pfx
+from geobot.config import Config, generate_name, init_toml, load
+from geobot.errors import ConfigError
+
+SECRET = "pfx-s3cret"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "geobot.toml"
+    path.write_text(text)
+    return path
+
+
+def make_pfx(tmp_path: Path, names: list[str]) -> Path:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / "cert.pfx"
+    path.write_bytes(build_pfx(key, cert, [], SECRET))
+    return path
+
+
+def test_with_no_file_env_or_flags_the_defaults_are_the_original_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load(None, {}, {})
+    assert config == Config()
+    assert (config.target, config.global_region, config.regions) == ("local", "japaneast", ("koreacentral", "southeastasia"))
+    assert config.certificate.acme_directory.startswith("https://acme-staging-v02.")
+
+
+def test_without_a_path_geobot_toml_in_the_current_directory_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, 'name = "fromcwd"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load(None, {}, {}).name == "fromcwd"
+
+
+@pytest.mark.parametrize(
+    ("file", "env", "flag", "expected"),
+    [
+        (20, "30", 40, 40),
+        (20, "30", None, 30),
+        (20, None, None, 20),
+        (None, None, None, 10),
+    ],
+    ids=["flag beats env", "env beats file", "file beats default", "default"],
+)
+def test_flags_beat_env_beat_file_beat_defaults(
+    tmp_path: Path, file: int | None, env: str | None, flag: int | None, expected: int
+) -> None:
+    path = write(tmp_path, f"[probe]\ninterval = {file}\n" if file else "")
+    config = load(
+        path,
+        {"GEOBOT_PROBE_INTERVAL": env} if env else {},
+        {"probe.interval": flag, "name": None},  # None: the user did not give that flag
+    )
+    assert config.probe.interval == expected
+
+
+def test_env_lists_are_comma_separated(tmp_path: Path) -> None:
+    config = load(write(tmp_path, ""), {"GEOBOT_REGIONS": "westeurope, northeurope"}, {})
+    assert config.regions == ("westeurope", "northeurope")
+
+
+def test_weighted_routing_gives_unweighted_regions_weight_one(tmp_path: Path) -> None:
+    config = load(write(tmp_path, ""), {"GEOBOT_WEIGHTS": "koreacentral=3"}, {"routing": "weighted"})
+    assert config.weights == {"koreacentral": 3, "southeastasia": 1}
+
+
+def test_one_region_warns_instead_of_failing(tmp_path: Path) -> None:
+    config = load(write(tmp_path, 'regions = ["koreacentral"]\n'), {}, {})
+    assert config.warnings and "no failover" in config.warnings[0]
+    assert load(write(tmp_path, ""), {}, {}).warnings == ()
+
+
+def test_the_aws_target_has_aws_defaults_when_regions_are_not_given(tmp_path: Path) -> None:
+    config = load(write(tmp_path, ""), {}, {"target": "aws"})
+    assert (config.global_region, config.regions, config.routing) == ("us-east-1", ("us-east-1", "us-west-2"), "priority")
+
+
+@pytest.mark.parametrize(
+    ("target", "domain", "host"),
+    [
+        ("azure", None, "mybot.trafficmanager.net"),
+        ("local", None, "mybot.localhost"),
+        ("aws", None, "mybot.aws.internal"),
+        ("azure", "Bot.Example.com", "bot.example.com"),
+    ],
+)
+def test_host_name_is_the_domain_else_the_targets_own_name(
+    tmp_path: Path, target: str, domain: str | None, host: str
+) -> None:
+    flags = {"name": "mybot", "target": target, "domain": domain, "certificate.source": "letsencrypt",
+             "certificate.email": "me@example.com"}
+    assert load(write(tmp_path, ""), {}, flags).host_name == host
+
+
+def test_resource_names_follow_the_naming_scheme(tmp_path: Path) -> None:
+    config = load(write(tmp_path, 'name = "mybot"\n'), {}, {})
+    assert config.resource_names() == naming.global_names("local", "mybot")
+    assert config.region_resource_names("koreacentral")["web_app"] == "app-mybot-krc"
+
+
+def test_init_toml_is_valid_toml_that_loads_to_the_defaults(tmp_path: Path) -> None:
+    assert load(write(tmp_path, init_toml("mybot")), {}, {}) == Config(name="mybot")
+
+
+def test_init_toml_explains_every_field(tmp_path: Path) -> None:
+    text = init_toml("mybot")
+    documented = set(tomllib.loads(re.sub(r"(?m)^# (\w+ = )", r"\1", text)))  # commented-out keys too
+    for field in set(Config.model_fields) - {"warnings", "probe", "certificate"}:
+        assert field in documented, field
+    for section, model in [("probe", Config.model_fields["probe"]), ("certificate", Config.model_fields["certificate"])]:
+        assert f"[{section}]" in text
+        for field in set(model.annotation.model_fields) - {"pfx_password"}:  # type: ignore[union-attr]
+            assert f"{field} = " in text, f"{section}.{field}"
+    assert "GEOBOT_PFX_PASSWORD" in text
+
+
+def test_generated_names_are_valid_and_differ() -> None:
+    names = {generate_name() for _ in range(20)}
+    assert len(names) > 1
+    for name in names:
+        assert naming.BOT_NAME.fullmatch(name) and name.startswith("geobot")
+
+
+def test_fingerprint_fields_are_json_and_hold_no_secret(tmp_path: Path) -> None:
+    pfx = make_pfx(tmp_path, ["mybot.localhost"])
+    config = load(write(tmp_path, ""), {"GEOBOT_PFX_PASSWORD": SECRET},
+                  {"name": "mybot", "certificate.source": "pfx", "certificate.pfx_path": pfx})
+    assert config.certificate.pfx_password is not None
+    text = json.dumps(config.fingerprint_fields())
+    assert SECRET not in text and "pfx_password" not in text and str(pfx) in text
+
+
+def test_a_missing_pfx_password_is_asked_for_once(tmp_path: Path) -> None:
+    asked: list[str] = []
+    pfx = make_pfx(tmp_path, ["mybot.localhost"])
+
+    def prompt(text: str) -> str:
+        asked.append(text)
+        return SECRET
+
+    config = load(write(tmp_path, ""), {}, {"name": "mybot", "certificate.source": "pfx",
+                                            "certificate.pfx_path": pfx}, prompt)
+    assert len(asked) == 1 and str(pfx) in asked[0]
+    assert config.certificate.pfx_password.get_secret_value() == SECRET  # type: ignore[union-attr]
+
+
+def test_a_relative_pfx_path_in_the_file_is_relative_to_the_file(tmp_path: Path) -> None:
+    make_pfx(tmp_path, ["mybot.localhost"])
+    text = 'name = "mybot"\n[certificate]\nsource = "pfx"\npfx_path = "cert.pfx"\n'
+    config = load(write(tmp_path, text), {"GEOBOT_PFX_PASSWORD": SECRET}, {})
+    assert config.certificate.pfx_path == tmp_path / "cert.pfx"
+
+
+def test_a_config_cannot_be_built_invalid() -> None:
+    with pytest.raises(ConfigError):
+        Config(name="Not Valid")
+
+
+def test_malformed_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, 'name = "mybot"\n\nregions = [koreacentral]\n')
+    with pytest.raises(ConfigError) as caught:
+        load(path, {}, {})
+    assert caught.value.message.startswith(f"{path} line 3: ")
+    assert "\n" not in caught.value.message and caught.value.hint
+
+
+def test_a_value_from_the_environment_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\(set by GEOBOT_NAME\)"):
+        load(write(tmp_path, ""), {"GEOBOT_NAME": "Bad-Name"}, {})
+
+
+def test_a_wrong_pfx_password_never_appears_in_the_error(tmp_path: Path) -> None:
+    pfx = make_pfx(tmp_path, ["mybot.localhost"])
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, ""), {"GEOBOT_PFX_PASSWORD": "wrong-guess"},
+             {"name": "mybot", "certificate.source": "pfx", "certificate.pfx_path": pfx})
+    error = caught.value
+    assert (error.field, error.value) == ("certificate.pfx_password", None)
+    assert "wrong-guess" not in error.message + error.hint and SECRET not in error.message + error.hint
+
+
+def test_a_pfx_for_another_host_names_the_host_and_the_certificates_names(tmp_path: Path) -> None:
+    pfx = make_pfx(tmp_path, ["other.example"])
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, ""), {"GEOBOT_PFX_PASSWORD": SECRET},
+             {"name": "mybot", "certificate.source": "pfx", "certificate.pfx_path": pfx})
+    assert caught.value.field == "certificate.pfx_path"
+    assert "other.example" in caught.value.message and "mybot.localhost" in caught.value.message
+
+
+PFX = {"certificate.source": "pfx"}
+AZURE = {"target": "azure", "certificate.source": "letsencrypt", "certificate.email": "me@example.com"}
+
+# (case id, geobot.toml text, env, flags, field the error names, text the fix mentions)
+BAD_INPUTS = [
+    ("uppercase name", "", {"GEOBOT_NAME": "MyBot"}, {}, "name", "mybot42"),
+    ("name starts with digit", 'name = "1bot"', {}, {}, "name", "mybot42"),
+    ("name of 20 characters", "", {}, {"name": "a" * 20}, "name", "mybot42"),
+    ("name with hyphen", "", {}, {"name": "my-bot"}, "name", "mybot42"),
+    ("empty name", 'name = ""', {}, {}, "name", "mybot42"),
+    ("name not a string", "name = 42", {}, {}, "name", "quotes"),
+    ("unknown target", "", {"GEOBOT_TARGET": "gcp"}, {}, "target", "values listed"),
+    ("unknown global region", 'global_region = "mars"', {}, {}, "global_region", "japaneast"),
+    ("aws global region on azure", "", {}, {**AZURE, "global_region": "us-east-1"}, "global_region", "japaneast"),
+    ("unknown region", "", {"GEOBOT_REGIONS": "koreacentral,narnia"}, {}, "regions", "koreacentral"),
+    ("duplicate region", 'regions = ["koreacentral", "koreacentral"]', {}, {}, "regions", "once"),
+    ("no region", "regions = []", {}, {}, "regions", "koreacentral"),
+    ("regions not a list", 'regions = "koreacentral"', {}, {}, "regions", "list"),
+    ("aws region without lex", "", {}, {"target": "aws", "regions": ["us-east-1", "eu-north-1"]}, "regions", "us-east-1"),
+    ("azure region on aws", 'target = "aws"\nregions = ["koreacentral"]', {}, {}, "regions", "us-west-2"),
+    ("unknown routing", 'routing = "random"', {}, {}, "routing", "values listed"),
+    ("aws with performance routing", "", {}, {"target": "aws", "routing": "performance"}, "routing", "priority"),
+    ("weights without weighted routing", "[weights]\nkoreacentral = 2", {}, {}, "weights", "weighted"),
+    ("weight for a region not deployed", 'routing = "weighted"\n[weights]\nwesteurope = 2', {}, {},
+     "weights.westeurope", "bot regions"),
+    ("weight zero", 'routing = "weighted"\n[weights]\nkoreacentral = 0', {}, {}, "weights.koreacentral", "1000"),
+    ("weight too big", "", {"GEOBOT_WEIGHTS": "koreacentral=1001"}, {"routing": "weighted"},
+     "weights.koreacentral", "1000"),
+    ("malformed weights env", "", {"GEOBOT_WEIGHTS": "koreacentral:3"}, {}, "GEOBOT_WEIGHTS", "koreacentral=3"),
+    ("azure probe interval 20", "", {"GEOBOT_PROBE_INTERVAL": "20"}, AZURE, "probe.interval", "10"),
+    ("azure timeout 10 with interval 10", "", {}, {**AZURE, "probe.timeout": 10}, "probe.timeout", "9"),
+    ("azure timeout 4", "", {}, {**AZURE, "probe.interval": 30, "probe.timeout": 4}, "probe.timeout", "5"),
+    ("local interval 0", "[probe]\ninterval = 0", {}, {}, "probe.interval", "3600"),
+    ("local timeout over interval", "[probe]\ninterval = 5\ntimeout = 6", {}, {}, "probe.timeout", "5"),
+    ("tolerated failures 10", "", {"GEOBOT_PROBE_TOLERATED_FAILURES": "10"}, {}, "probe.tolerated_failures", "9"),
+    ("negative dns ttl", "[probe]\ndns_ttl = -1", {}, {}, "probe.dns_ttl", "2147483647"),
+    ("probe path without slash", "", {"GEOBOT_PROBE_PATH": "api/health"}, {}, "probe.path", "/api/health"),
+    ("non-integer env", "", {"GEOBOT_PROBE_INTERVAL": "ten"}, {}, "GEOBOT_PROBE_INTERVAL", "digits"),
+    ("quoted integer in file", '[probe]\ninterval = "10"', {}, {}, "probe.interval", "whole number"),
+    ("fractional interval", "[probe]\ninterval = 10.5", {}, {}, "probe.interval", "whole number"),
+    ("unknown certificate source", "", {"GEOBOT_CERT_SOURCE": "acme"}, {}, "certificate.source", "values listed"),
+    ("letsencrypt without email", '[certificate]\nsource = "letsencrypt"', {}, {}, "certificate.email",
+     "GEOBOT_CERT_EMAIL"),
+    ("bad email", "", {"GEOBOT_CERT_EMAIL": "not-an-email"}, {}, "certificate.email", "you@example.com"),
+    ("email without domain dot", "", {"GEOBOT_CERT_EMAIL": "me@localhost"}, {}, "certificate.email", "you@example.com"),
+    ("plain http acme", "", {"GEOBOT_ACME_DIRECTORY": "http://acme.example.com/dir"}, {},
+     "certificate.acme_directory", "https://"),
+    ("ftp acme", "", {}, {"certificate.acme_directory": "ftp://127.0.0.1/dir"}, "certificate.acme_directory", "https://"),
+    ("local CA on azure", "", {}, {"target": "azure"}, "certificate.source", "letsencrypt"),
+    ("pfx without path", "", {}, PFX, "certificate.pfx_path", "GEOBOT_PFX_PATH"),
+    ("pfx path missing", "", {"GEOBOT_PFX_PATH": "/nonexistent/cert.pfx", "GEOBOT_PFX_PASSWORD": "x"}, PFX,
+     "certificate.pfx_path", "readable"),
+    ("pfx password in the file", '[certificate]\npfx_password = "hunter2"', {}, {}, "certificate.pfx_password",
+     "GEOBOT_PFX_PASSWORD"),
+    ("pfx password as a flag", "", {}, {"certificate.pfx_password": "hunter2"}, "certificate.pfx_password",
+     "GEOBOT_PFX_PASSWORD"),
+    ("single-label domain", "", {"GEOBOT_DOMAIN": "localhost"}, {}, "domain", "bot.example.com"),
+    ("domain with underscore", 'domain = "my_bot.example.com"', {}, {}, "domain", "bot.example.com"),
+    ("domain too long", "", {}, {"domain": ("a" * 60 + ".") * 5 + "com"}, "domain", "253"),
+    ("unknown key", 'nmae = "mybot"', {}, {}, "nmae", "spelling"),
+    ("unknown nested key", "[probe]\nintervall = 10", {}, {}, "probe.intervall", "spelling"),
+    ("probe not a table", "probe = 10", {}, {}, "probe", "[table]"),
+]
+
+
+@pytest.mark.parametrize(("text", "env", "flags", "field", "fix"), [case[1:] for case in BAD_INPUTS],
+                         ids=[case[0] for case in BAD_INPUTS])
+def test_every_bad_input_gives_one_line_naming_the_field_and_a_fix(
+    tmp_path: Path, text: str, env: dict[str, str], flags: dict[str, object], field: str, fix: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, text + "\n"), env, flags)
+    error = caught.value
+    assert error.field == field
+    assert error.message.startswith(field) and "\n" not in error.message
+    assert fix in error.hint and "\n" not in error.hint
+    assert "hunter2" not in error.message + error.hint
+
+
+def test_an_explicit_config_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path / "missing.toml", {}, {})
+    assert caught.value.field == "--config" and "geobot init" in caught.value.hint
+
+
+def test_a_pfx_password_missing_without_a_prompt_says_how_to_set_it(tmp_path: Path) -> None:
+    pfx = make_pfx(tmp_path, ["mybot.localhost"])
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, ""), {}, {"name": "mybot", "certificate.source": "pfx", "certificate.pfx_path": pfx})
+    assert caught.value.field == "certificate.pfx_password" and "GEOBOT_PFX_PASSWORD" in caught.value.hint
