@@ -32,8 +32,8 @@ def make_cert(
     return builder.sign(issuer_key or key, hashes.SHA256())
 
 
-def write_pfx(path: Path, host: str, password: str, *, expired: bool = False) -> Path:
+def write_pfx(path: Path, names: list[str], password: str, *, expired: bool = False) -> Path:
     key = ec.generate_private_key(ec.SECP256R1())
     window = (NOW - timedelta(days=90), NOW - timedelta(days=1)) if expired else (NOW - timedelta(days=1), NOW + timedelta(days=90))
-    path.write_bytes(build_pfx(key, make_cert(key, [host], *window), [], password))
+    path.write_bytes(build_pfx(key, make_cert(key, names, *window), [], password))
     return path

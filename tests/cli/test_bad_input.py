@@ -81,9 +81,9 @@ def snapshot(root: Path) -> dict[str, tuple[int, float]]:
 
 @pytest.fixture
 def workdir(clean_environment: Path) -> Path:
-    write_pfx(clean_environment / "bot.pfx", "geobot.localhost", PFX_PASSWORD)
-    write_pfx(clean_environment / "other.pfx", "elsewhere.example.com", PFX_PASSWORD)
-    write_pfx(clean_environment / "expired.pfx", "geobot.localhost", PFX_PASSWORD, expired=True)
+    write_pfx(clean_environment / "bot.pfx", ["geobot.localhost"], PFX_PASSWORD)
+    write_pfx(clean_environment / "other.pfx", ["elsewhere.example.com"], PFX_PASSWORD)
+    write_pfx(clean_environment / "expired.pfx", ["geobot.localhost"], PFX_PASSWORD, expired=True)
     (clean_environment / "blocker").write_text("a file where a directory would go\n")
     old = clean_environment / "old-terraform"
     old.write_text('#!/bin/sh\necho \'{"terraform_version": "1.3.9"}\'\n')

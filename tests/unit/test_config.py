@@ -5,17 +5,12 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from geobot import naming
-from geobot.certs.pfx import build_pfx
+from tests.certificates import write_pfx
 from geobot.config import Config, generate_name, init_toml, load
 from geobot.errors import ConfigError
 
@@ -29,18 +24,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def make_pfx(tmp_path: Path, names: list[str]) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = datetime.now(timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    path = tmp_path / "cert.pfx"
-    path.write_bytes(build_pfx(key, cert, [], SECRET))
-    return path
+    return write_pfx(tmp_path / "cert.pfx", names, SECRET)
 
 
 def test_with_no_file_env_or_flags_the_defaults_are_the_original_deployment(

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from geobot.certs.pfx import PfxError, PfxPasswordError, build_pfx, covers_host, read_pfx, verify_pfx
 from geobot.errors import CertError
+from tests.certificates import NOW, make_cert
 
 HOST = "mybot.trafficmanager.net"
 PASSWORD = "correct horse"
-NOW = datetime.now(timezone.utc)
 
-
-def make_cert(
-    key: ec.EllipticCurvePrivateKey,
-    names: list[str],
-    not_before: datetime = NOW - timedelta(days=1),
-    not_after: datetime = NOW + timedelta(days=90),
-    issuer_key: ec.EllipticCurvePrivateKey | None = None,
-) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0] if names else "no names")])
-    builder = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-    )
-    if names:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
-    return builder.sign(issuer_key or key, hashes.SHA256())
 
 
 def _encrypted(password: str) -> serialization.KeySerializationEncryption:
