@@ -1,7 +1,9 @@
 # The local target's resources. Everything is a built-in terraform_data resource, so this
 # configuration needs no provider download and runs offline. Each resource provisions a
 # directory under the deployment's directory (what a cloud would create) and records each
-# create and destroy in provision.log, the deployment's activity log.
+# create and destroy in provision.log, the deployment's activity log. A resource whose
+# provisioning was interrupted is replaced by Terraform on the next apply (it is tainted);
+# finding its directory already there, the replacement logs "adopt" rather than "create".
 
 locals {
   log = "${var.deployment_dir}/provision.log"
@@ -17,7 +19,7 @@ resource "terraform_data" "global" {
   }
 
   provisioner "local-exec" {
-    command = "mkdir -p \"$DIR\" && printf '%s\\n' \"$SETTINGS\" > \"$DIR/global.json\" && echo \"create global $REGION\" >> \"$LOG\""
+    command = "verb=create; [ -d \"$DIR\" ] && verb=adopt; mkdir -p \"$DIR\" && printf '%s\\n' \"$SETTINGS\" > \"$DIR/global.json\" && echo \"$verb global $REGION\" >> \"$LOG\""
     environment = {
       DIR      = self.input.dir
       LOG      = self.input.log
@@ -51,7 +53,7 @@ resource "terraform_data" "region" {
   }
 
   provisioner "local-exec" {
-    command = "mkdir -p \"$DIR\" && printf '%s\\n' \"$SETTINGS\" > \"$DIR/region.json\" && echo \"create region $REGION\" >> \"$LOG\""
+    command = "verb=create; [ -d \"$DIR\" ] && verb=adopt; mkdir -p \"$DIR\" && printf '%s\\n' \"$SETTINGS\" > \"$DIR/region.json\" && echo \"$verb region $REGION\" >> \"$LOG\""
     environment = {
       DIR      = self.input.dir
       LOG      = self.input.log

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,14 @@ from .conftest import SYSTEM_PATH, Geobot
 
 
 def net_resources(log: list[str]) -> Counter[str]:
-    """How many of each resource exist after the creates and destroys in provision.log."""
+    """How many of each resource exist after the creates and destroys in provision.log.
+
+    "adopt" is a tainted resource's replacement finding what its interrupted creation made.
+    """
     alive: Counter[str] = Counter()
     for line in log:
         verb, _, resource = line.partition(" ")
-        alive[resource] += 1 if verb == "create" else -1
+        alive[resource] += {"create": 1, "destroy": -1, "adopt": 0}[verb]
     return alive
 
 
@@ -68,35 +72,52 @@ def test_round_trip_with_an_explicit_geobot_terraform(geobot: Geobot) -> None:
     assert outputs["preflight"]["terraform"].endswith("(GEOBOT_TERRAFORM)")
 
 
-def wait_for_stage(journal: Path, stage: str, status: str, process: subprocess.Popen[str]) -> None:
+def journal_says_running(geobot: Geobot) -> bool:
+    try:
+        return json.loads((geobot.deployment / "journal.json").read_text())["stages"]["infrastructure"]["status"] == "running"
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def terraform_log(geobot: Geobot, command: str) -> str:
+    log = geobot.deployment / "terraform" / "infrastructure" / f".terraform-{command}.out"
+    return log.read_text() if log.exists() else ""
+
+
+KILL_POINTS = {
+    "stage started": journal_says_running,
+    "plan written": lambda g: '"change_summary"' in terraform_log(g, "plan"),
+    "first resource made": lambda g: len(g.provision_log()) >= 1,
+    "half the resources made": lambda g: len(g.provision_log()) >= 5,
+}
+
+
+def kill_when(geobot: Geobot, process: subprocess.Popen[str], ready: Callable[[Geobot], bool]) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if json.loads(journal.read_text())["stages"].get(stage, {}).get("status") == status:
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.005)
-    pytest.fail(f"stage {stage} never reached {status}")
+    while not (journal_says_running(geobot) and ready(geobot)):
+        assert process.poll() is None and time.monotonic() < deadline, "deploy ended before the kill point"
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.1, 0.2, 0.3])
-def test_a_deploy_killed_mid_stage_resumes_with_every_resource_created_once(geobot: Geobot, delay: float) -> None:
+@pytest.mark.parametrize("point", KILL_POINTS.values(), ids=KILL_POINTS.keys())
+def test_a_deploy_killed_mid_stage_resumes_with_every_resource_created_once(
+    geobot: Geobot, point: Callable[[Geobot], bool]
+) -> None:
     regions = ["koreacentral", "southeastasia", "japanwest", "australiaeast", "westeurope", "eastus2", "uksouth", "brazilsouth"]
     (geobot.cwd / "geobot.toml").write_text(f"regions = {json.dumps(regions)}\n")
-    first = geobot.start("deploy", "--auto-approve")
-    wait_for_stage(geobot.deployment / "journal.json", "infrastructure", "running", first)
-    time.sleep(delay)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    journal = json.loads((geobot.deployment / "journal.json").read_text())
-    assert journal["stages"]["infrastructure"]["status"] == "running", "killed too late to test a resume"
+    kill_when(geobot, geobot.start("deploy", "--auto-approve"), point)
+    assert journal_says_running(geobot), "killed too late to test a resume"
 
     again = geobot("deploy", "--auto-approve")
     assert again.returncode == 0, again.stderr
     assert "ended without finishing; resuming" in again.stderr
     expected = {"global japaneast": 1, **{f"region {r}": 1 for r in regions}}
     assert +net_resources(geobot.provision_log()) == expected
+    state = json.loads((geobot.deployment / "terraform" / "infrastructure" / "terraform.tfstate").read_text())
+    instances = [i for r in state["resources"] for i in r["instances"]]
+    assert len(instances) == len(expected) and not [i for i in instances if i.get("status") == "tainted"]
     assert geobot("destroy", "--auto-approve").returncode == 0
 
 

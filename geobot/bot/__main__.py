@@ -1,0 +1,59 @@
+"""`python -m geobot.bot --vault-url URL --region NAME [--host H] [--port N]`: run one region's bot.
+
+Each flag falls back to the environment: GEOBOT_BOT_VAULT_URL, GEOBOT_BOT_REGION (then App
+Service's REGION_NAME), GEOBOT_BOT_HOST, and PORT (then App Service's WEBSITES_PORT). Exits 2
+on a bad command line; everything else (vault, language, store) is reported by /api/health.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+
+from geobot.bot.settings import REGION_NAME
+
+
+def _region(value: str) -> str:
+    region = re.sub(r"\s+", "", value).lower()
+    if not REGION_NAME.fullmatch(region):
+        raise argparse.ArgumentTypeError(f"{value!r}: a region is 1-60 of a-z, 0-9 and '-', starting alphanumeric")
+    return region
+
+
+def _parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="python -m geobot.bot", description="Run the geobot sample bot.")
+    parser.add_argument("--vault-url", default=env.get("GEOBOT_BOT_VAULT_URL"),
+                        help="https://<name>.vault.azure.net or file:///abs/path (GEOBOT_BOT_VAULT_URL)")
+    parser.add_argument("--region", type=_region, default=env.get("GEOBOT_BOT_REGION") or env.get("REGION_NAME"),
+                        help="this bot's region name (GEOBOT_BOT_REGION)")
+    parser.add_argument("--host", default=env.get("GEOBOT_BOT_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env.get("PORT") or env.get("WEBSITES_PORT") or 3978))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.vault_url:
+        parser.error("--vault-url (or GEOBOT_BOT_VAULT_URL) is required")
+    if not args.region:
+        parser.error("--region (or GEOBOT_BOT_REGION) is required")
+    region = args.region
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"%(asctime)s {region} %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+    from aiohttp import web  # imported here so `--help` and flag errors stay instant
+
+    from geobot.bot.app import create_app
+
+    web.run_app(create_app(args.vault_url, region), host=args.host, port=args.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The bot's dependencies as its turns and its health check see them.
+
+Each call is bounded by its own timeout and consults the drill's faults first, so "store
+down" looks exactly like an unreachable database to everything above. A dependency that is
+not configured (or failed to open) raises `DependencyDown` naming it; turns answer 503 and
+the health check names the component.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from geobot.bot.drill import Faults
+from geobot.bot.language import PROBE_TEXT, CluLanguage, Language, LocalLanguage
+from geobot.bot.settings import Settings
+from geobot.bot.stores import Store, open_store
+from geobot.nlu.recognizer import Prediction
+from geobot.targets.local.store import PreconditionFailed
+
+log = logging.getLogger("geobot.bot")
+
+
+class DependencyDown(Exception):
+    """A dependency did not answer; nothing of the turn was written, so a retry is safe."""
+
+    def __init__(self, component: str, reason: str) -> None:
+        super().__init__(f"{component}: {reason}")
+        self.component = component
+        self.reason = reason
+
+
+@dataclass
+class Services:
+    settings: Settings
+    faults: Faults
+    language: Language | None = None
+    store: Store | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+    timeout: float = 2.0
+
+    async def recognize(self, text: str) -> Prediction:
+        if self.faults.nlu_down:
+            raise DependencyDown("language", "fault injected: nlu-down")
+        if self.language is None:
+            raise DependencyDown("language", self.problems.get("language", "not configured"))
+        return await self._bounded("language", self.language.recognize(text))
+
+    async def read(self, key: str) -> tuple[dict, str] | None:
+        return await self._bounded("store", asyncio.to_thread(self._store().read, key))
+
+    async def write(self, key: str, doc: dict, etag: str | None) -> str:
+        """Raises PreconditionFailed (not DependencyDown) when another turn wrote first."""
+        return await self._bounded("store", asyncio.to_thread(self._store().write, key, doc, etag))
+
+    async def check_language(self) -> str:
+        await self.recognize(PROBE_TEXT)
+        return self.language.description if self.language else ""
+
+    async def check_store(self) -> str:
+        """A read and a write of this region's probe document, as the issue asks of the probe."""
+        key = f"health|{self.settings.region}"
+        current = await self.read(key)
+        try:
+            etag = None if current is None else current[1]
+            await self.write(key, {"region": self.settings.region, "at": time.time()}, etag)
+        except PreconditionFailed:
+            pass  # another probe of this region wrote first: the store answered, which is the point
+        return "read+write ok"
+
+    def _store(self) -> Store:
+        if self.faults.store_down:
+            raise DependencyDown("store", "fault injected: store-down")
+        if self.store is None:
+            raise DependencyDown("store", self.problems.get("store", "not configured"))
+        return self.store
+
+    async def _bounded(self, component: str, work):
+        try:
+            return await asyncio.wait_for(work, self.timeout)
+        except (DependencyDown, PreconditionFailed):
+            raise
+        except TimeoutError as exc:
+            raise DependencyDown(component, f"no answer within {self.timeout:g}s") from exc
+        except Exception as exc:  # geobot's errors say where and what; others only their kind
+            raise DependencyDown(component, getattr(exc, "message", exc.__class__.__name__)) from exc
+
+    async def close(self) -> None:
+        if self.language is not None:
+            await self.language.close()
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
+
+
+def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> Services:
+    """Open what the settings name; what cannot be opened becomes a problem, logged once."""
+    services = Services(settings, faults, problems=dict(settings.problems), timeout=timeout)
+    if "language" not in services.problems and settings.language_endpoint:
+        try:
+            if settings.language_endpoint == "local":
+                services.language = LocalLanguage()
+            else:
+                services.language = CluLanguage(settings.language_endpoint, settings.language_key or "",
+                                                settings.language_project, settings.language_deployment)
+        except Exception as exc:  # a bad model file names file and line; other errors their kind
+            services.problems["language"] = getattr(exc, "message", exc.__class__.__name__)
+    if "store" not in services.problems and settings.store_url:
+        try:
+            services.store = open_store(settings.store_url, settings.store_key)
+        except Exception as exc:
+            services.problems["store"] = f"cannot open the store: {getattr(exc, 'message', exc.__class__.__name__)}"
+    for component, reason in sorted(services.problems.items()):
+        log.error("region %s: %s unhealthy: %s", settings.region, component, reason)
+    return services

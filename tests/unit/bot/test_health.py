@@ -1,0 +1,127 @@
+"""Deep health over HTTP: healthy, each injected fault, unconfigured components, the cache bound."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from geobot.bot import settings as names
+from tests.unit.bot.helpers import drill, health, make_vault, say, serve
+from tests.unit.nlu.contract_server import ContractServer, fixture
+
+pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+
+
+def test_healthy_region_reports_every_component(tmp_path: Path) -> None:
+    async def scenario():
+        async with serve(make_vault(tmp_path), "west") as base, aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/api/health") as response:
+                return response.status, response.headers["X-Geobot-Region"], await response.json()
+
+    status, region, body = asyncio.run(scenario())
+    assert (status, region, body["status"], body["failed"]) == (200, "west", "healthy", [])
+    assert set(body["components"]) == {"language", "store"}
+    assert body["components"]["store"]["detail"] == "read+write ok"
+    assert body["components"]["language"]["detail"].startswith("local recognizer")
+
+
+@pytest.mark.parametrize("fault, component", [
+    ("health", "drill"), ("nlu-down", "language"), ("store-down", "store"),
+])
+def test_each_fault_fails_health_naming_its_component(tmp_path: Path, fault: str, component: str) -> None:
+    async def scenario():
+        async with serve(make_vault(tmp_path), "west") as base, aiohttp.ClientSession() as http:
+            before = await health(http, base)
+            assert await drill(http, base, fault) == 200
+            during = await health(http, base)
+            turn = await say(http, base, "hi")
+            assert await drill(http, base, "clear") == 200
+            return before, during, turn, await health(http, base)
+
+    before, during, turn, after = asyncio.run(scenario())
+    assert before[0] == 200 and after[0] == 200
+    assert during[0] == 503 and during[1]["failed"] == [component]
+    assert during[1]["components"][component]["reason"] == f"fault injected: {fault}"
+    if fault == "health":
+        assert turn[0] == 200  # a failed probe takes the region out of rotation; turns still work
+    else:
+        assert (turn[0], turn[2]["component"]) == (503, component)
+
+
+def test_probes_within_the_cache_interval_share_one_check(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path, **{names.HEALTH_CACHE_SECONDS: "3600"})
+
+    async def scenario():
+        async with serve(vault, "west") as base, aiohttp.ClientSession() as http:
+            burst = await asyncio.gather(*(health(http, base) for _ in range(20)))
+            sequential = [await health(http, base) for _ in range(5)]
+            await drill(http, base, "store-down")  # a fault must not wait for the cache to expire
+            faulted = [await health(http, base) for _ in range(3)]
+            return burst + sequential, faulted
+
+    cached, faulted = asyncio.run(scenario())
+    assert {body["run"] for _, body in cached} == {1}
+    assert sum(not body["cached"] for _, body in cached) >= 1
+    assert [body["run"] for _, body in faulted] == [2, 2, 2]
+    assert {status for status, _ in faulted} == {503}
+
+
+def test_unconfigured_components_are_unhealthy_not_skipped(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path, **{names.LANGUAGE_ENDPOINT: None, names.STORE_URL: None})
+
+    async def scenario():
+        async with serve(vault, "west") as base, aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/api/health/live") as live:
+                return live.status, await health(http, base), await say(http, base, "hi")
+
+    live, (status, body), turn = asyncio.run(scenario())
+    assert live == 200
+    assert status == 503 and body["failed"] == ["language", "store"]
+    assert names.LANGUAGE_ENDPOINT in body["components"]["language"]["reason"]
+    assert names.STORE_URL in body["components"]["store"]["reason"]
+    assert turn[0] == 503
+
+
+def test_bad_vault_url_is_reported_not_fatal(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from geobot.bot.app import create_app
+
+    async def scenario():
+        runner = web.AppRunner(create_app("ftp://nowhere", "west"))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            async with aiohttp.ClientSession() as http:
+                return await health(http, f"http://127.0.0.1:{runner.addresses[0][1]}")
+        finally:
+            await runner.cleanup()
+
+    status, body = asyncio.run(scenario())
+    assert status == 503 and "config" in body["failed"]
+    assert "vault URL 'ftp://nowhere'" in body["components"]["config"]["reason"]
+
+
+def test_language_health_queries_the_clu_endpoint(tmp_path: Path) -> None:
+    answer = fixture("language", "AnalyzeConversations_Conversation")["responses"]["200"]["body"]
+
+    async def scenario():
+        async with ContractServer() as clu:
+            clu.expect("POST", "/language/:analyze-conversations", 200, answer)
+            vault = make_vault(tmp_path, **{names.LANGUAGE_ENDPOINT: clu.url, f"{names.LANGUAGE_KEY}-west": "k"})
+            async with serve(vault, "west") as base, aiohttp.ClientSession() as http:
+                up = await health(http, base)
+            gone = clu.url
+        vault.set_secret(names.LANGUAGE_ENDPOINT, gone)  # the CLU server above has stopped
+        async with serve(vault, "west") as base, aiohttp.ClientSession() as http:
+            return up, clu.requests, await health(http, base)
+
+    (up_status, up), requests, (down_status, down) = asyncio.run(scenario())
+    assert up_status == 200 and up["components"]["language"]["detail"].startswith("CLU http://")
+    assert requests[0].headers["Ocp-Apim-Subscription-Key"] == "k"  # the region's own key
+    assert requests[0].body["parameters"]["projectName"] == "geobot"
+    assert down_status == 503 and down["failed"] == ["language"]
