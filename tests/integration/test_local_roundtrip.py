@@ -11,7 +11,6 @@ import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
