@@ -98,10 +98,6 @@ for module in (init, deploy, destroy, status, doctor):
     module.register(app)
 
 
-def _fallback_error(app_ctx: AppContext, message: str, hint: str) -> None:
-    app_ctx.reporter.error(message, hint)
-
-
 def main(argv: list[str] | None = None) -> int:
     app_ctx = AppContext()
     try:
@@ -111,21 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     except TyperException as exc:  # click's usage errors, as Typer raises them
         context = getattr(exc, "ctx", None)
         command = context.command_path if context else "geobot"
-        _fallback_error(app_ctx, exc.format_message().replace("\n", " "), f"see `{command} --help`")
+        app_ctx.reporter.error(exc.format_message().replace("\n", " "), f"see `{command} --help`")
         return exc.exit_code
     except typer.Abort:
-        _fallback_error(app_ctx, "interrupted", "")
+        app_ctx.reporter.error("interrupted", "")
         return 130
     except GeobotError as exc:
-        _fallback_error(app_ctx, exc.message, exc.hint)
+        app_ctx.reporter.error(exc.message, exc.hint)
         return exc.exit_code
     except KeyboardInterrupt:
-        _fallback_error(app_ctx, "interrupted", "run the same command again to resume")
+        app_ctx.reporter.error("interrupted", "run the same command again to resume")
         return Interrupted.exit_code
     except Exception as exc:  # a bug: say so without frame locals, which may hold secrets
         if os.environ.get("GEOBOT_DEBUG"):
             raise
-        _fallback_error(app_ctx, f"internal error: {type(exc).__name__}", "please report it; set GEOBOT_DEBUG=1 for the traceback")
+        app_ctx.reporter.error(f"internal error: {type(exc).__name__}", "please report it; set GEOBOT_DEBUG=1 for the traceback")
         return INTERNAL_ERROR
     return code if isinstance(code, int) else 0
 
