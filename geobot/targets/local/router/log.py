@@ -1,0 +1,30 @@
+"""The router's event log: one JSON object per line, appended, wall-clock timestamped.
+
+The drill tool computes detection time and per-region traffic from it, so `time` is
+`time.time()` and every line is complete when written. Callers pass only the fields the
+contract names; request bodies and headers never reach this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+class EventLog:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._clock = clock
+
+    def write(self, event: str, **fields: Any) -> None:
+        """Append one event in a single write, so concurrent readers never see half a line."""
+        line = json.dumps({"time": self._clock(), "event": event, **fields}, separators=(",", ":"))
+        os.write(self._fd, (line + "\n").encode())
+
+    def close(self) -> None:
+        os.close(self._fd)
