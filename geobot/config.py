@@ -15,11 +15,12 @@ import secrets
 import string
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, Strict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
 
 from geobot import naming, regions
 from geobot.errors import ConfigError
@@ -50,8 +51,18 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_ACME_DIRECTORY": "certificate.acme_directory",
     "GEOBOT_PFX_PATH": "certificate.pfx_path",
     "GEOBOT_PFX_PASSWORD": "certificate.pfx_password",
+    "GEOBOT_RENEW_DAYS": "certificate.renew_days",
+    "GEOBOT_LOCAL_HTTPS_PORT": "local.https_port",
+    "GEOBOT_LOCAL_HTTP_PORT": "local.http_port",
+    "GEOBOT_LOCAL_BOT_PORT": "local.bot_port",
+    "GEOBOT_ROUTER_RETRY": "local.retry",
+    "GEOBOT_ROUTER_HOLD_DOWN": "local.hold_down",
 }
-INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl"})
+INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
+                      "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
+                      "local.hold_down"})
+BOOL_KEYS = frozenset({"local.retry"})
+BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
 FLAG_KEYS = frozenset(ENV_VARS.values()) - {SECRET_KEY}
 
@@ -78,6 +89,20 @@ class CertificateSettings(_Frozen):
     acme_directory: str = "https://acme-staging-v02.api.letsencrypt.org/directory"  # staging: safe
     pfx_path: Path | None = None
     pfx_password: SecretStr | None = None  # from GEOBOT_PFX_PASSWORD or the prompt, never the file
+    renew_days: Int = 30
+
+
+class LocalSettings(_Frozen):
+    """The local target's loopback ports and its router's Traffic Manager / Front Door behaviour."""
+
+    https_port: Int = 8443
+    http_port: Int = 8080
+    bot_port: Int = 3978  # the first region's port; region i listens on bot_port + i
+    retry: StrictBool = False
+    hold_down: Int = 0
+
+    def bot_ports(self, regions: Sequence[str]) -> dict[str, int]:
+        return {region: self.bot_port + index for index, region in enumerate(regions)}
 
 
 class Config(_Frozen):
@@ -91,6 +116,7 @@ class Config(_Frozen):
     weights: dict[str, Int] = {}
     probe: ProbeSettings = ProbeSettings()
     certificate: CertificateSettings = CertificateSettings()
+    local: LocalSettings = LocalSettings()
     domain: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -108,6 +134,7 @@ class Config(_Frozen):
         _check_routing(self)
         _check_probe(self.target, self.probe)
         _check_certificate(self)
+        _check_local(self)
         if self.domain is not None and not naming.is_dns_name(self.domain):
             raise ConfigError("domain", self.domain, "is not a DNS name with at least two labels",
                               'write a name such as "bot.example.com" (letters, digits, hyphens; <= 253 chars)')
@@ -171,7 +198,8 @@ def load(
 
 def init_toml(name: str) -> str:
     """The commented geobot.toml `geobot init` writes: every key, its default, its allowed values."""
-    return _INIT_TEMPLATE.replace("{name}", name)
+    template = resources.files("geobot").joinpath("config_template.toml").read_text()
+    return template.replace("{name}", name)
 
 
 def generate_name() -> str:
@@ -223,6 +251,10 @@ def _put(data: dict[str, Any], key: str, value: object) -> None:
 
 
 def _parse_env(var: str, key: str, raw: str) -> object:
+    if key in BOOL_KEYS:
+        if raw.strip().lower() not in BOOLS:
+            raise ConfigError(var, raw, "must be true or false", f"set {var}=1 or {var}=0")
+        return BOOLS[raw.strip().lower()]
     if key in INT_KEYS:
         try:
             return int(raw)
@@ -400,6 +432,23 @@ def _check_certificate(config: Config) -> None:
                           "set certificate.pfx_path or GEOBOT_PFX_PATH to the .pfx file")
 
 
+def _check_local(config: Config) -> None:
+    local = config.local
+    _within("certificate.renew_days", config.certificate.renew_days, 1, 365, "")
+    _within("local.hold_down", local.hold_down, 0, 3600, "")
+    ports = {"local.https_port": local.https_port, "local.http_port": local.http_port}
+    last_bot = local.bot_port + len(config.regions) - 1
+    for field, port in {**ports, "local.bot_port": local.bot_port}.items():
+        _within(field, port, 1024, 65535 - len(config.regions) if field == "local.bot_port" else 65535,
+                " (an unprivileged port)")
+    for field, port in ports.items():
+        if local.bot_port <= port <= last_bot:
+            raise ConfigError(field, port, f"clashes with the bot ports {local.bot_port}-{last_bot}",
+                              "choose another port, or move local.bot_port")
+    if local.https_port == local.http_port:
+        raise ConfigError("local.http_port", local.http_port, "is the same as local.https_port", "choose two ports")
+
+
 def _is_acme_url(url: str) -> bool:
     parts = urlsplit(url)
     if not parts.hostname:
@@ -428,63 +477,3 @@ def _suggest(known: frozenset[str], target: str) -> str:
     if target == "aws":
         return "use an AWS region name such as us-east-1, eu-west-1, ap-northeast-1"
     return "use an Azure region name such as japaneast, koreacentral, westeurope (`az account list-locations`)"
-
-
-_INIT_TEMPLATE = '''\
-# geobot.toml: what `geobot deploy` deploys. Every key is optional; the values shown are the defaults.
-# Precedence: command-line flags > GEOBOT_* environment variables > this file > defaults.
-
-# Bot name: 1-19 lowercase letters and digits, starting with a letter. Every resource name derives
-# from it, and several must be globally unique, so pick something of your own. (GEOBOT_NAME)
-name = "{name}"
-
-# Where to deploy: "local" (this machine, no cloud account), "azure" or "aws". (GEOBOT_TARGET)
-target = "local"
-
-# Region of the global services (router, vault, state store). local and azure take Azure region
-# names ("japaneast", "westeurope" ...); aws takes AWS names ("us-east-1" ...). (GEOBOT_GLOBAL_REGION)
-global_region = "japaneast"
-
-# Regions that each run a bot, in priority order; two or more give failover. On aws they must run
-# Amazon Lex V2 (default there: ["us-east-1", "us-west-2"]). (GEOBOT_REGIONS, comma-separated)
-regions = ["koreacentral", "southeastasia"]
-
-# How the router picks a region: "performance" (nearest healthy), "priority" (first healthy, in
-# the order of regions) or "weighted" (by weights). aws routes by "priority" only. (GEOBOT_ROUTING)
-routing = "performance"
-
-# Weighted routing only: region = weight from 1 to 1000; regions left out weigh 1.
-# (GEOBOT_WEIGHTS, e.g. "koreacentral=3,southeastasia=1")
-weights = {}
-
-# Optional custom domain with a CNAME to the router; the certificate is then for this name.
-# (GEOBOT_DOMAIN)
-# domain = "bot.example.com"
-
-[probe]
-# Health endpoint every regional bot serves; starts with "/". (GEOBOT_PROBE_PATH)
-path = "/api/health"
-# Seconds between probes: azure 10 or 30; local and aws 1-3600. (GEOBOT_PROBE_INTERVAL)
-interval = 10
-# Seconds a probe may take: azure 5-9 with interval 10, 5-10 with interval 30; local and aws
-# 1 up to interval. (GEOBOT_PROBE_TIMEOUT)
-timeout = 5
-# Failed probes tolerated before a region is taken out: 0-9. (GEOBOT_PROBE_TOLERATED_FAILURES)
-tolerated_failures = 1
-# Seconds resolvers may cache the router's answer: 0-2147483647. (GEOBOT_DNS_TTL)
-dns_ttl = 10
-
-[certificate]
-# Where the certificate for the host name comes from: "local-ca" (trusted on this machine only,
-# so not for azure), "letsencrypt" (needs email) or "pfx" (needs pfx_path). (GEOBOT_CERT_SOURCE)
-source = "local-ca"
-# Let's Encrypt account email, for expiry notices. (GEOBOT_CERT_EMAIL)
-# email = "you@example.com"
-# ACME directory URL, https (http only for localhost). The default is Let's Encrypt staging:
-# untrusted certificates, generous rate limits. For a trusted certificate use
-# "https://acme-v02.api.letsencrypt.org/directory". (GEOBOT_ACME_DIRECTORY)
-acme_directory = "https://acme-staging-v02.api.letsencrypt.org/directory"
-# PFX (PKCS#12) file to import, relative to this file. Its password is never written here: set
-# GEOBOT_PFX_PASSWORD, or geobot asks for it. (GEOBOT_PFX_PATH)
-# pfx_path = "certificate.pfx"
-'''

@@ -6,15 +6,19 @@ runs it, and forgets the deployment after a complete destroy.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from geobot.pipeline.journal import Journal
-from geobot.pipeline.model import Plan
+from geobot.pipeline.model import Note, Plan
 from geobot.pipeline.runner import Runner
 from geobot.targets.base import Target
 from geobot.ui import Reporter
+
+T = TypeVar("T")
 
 
 class Deployment:
@@ -50,14 +54,36 @@ class Deployment:
             outputs = self.runner.deploy(stages, ctx)
         return {name: values for name, values in outputs.items() if values}
 
-    def destroy(self) -> None:
+    def destroy(self, export: Path | None, password: str | None) -> dict[str, Any]:
+        """Export the certificate (unless export is None), prove the file, and only then tear down."""
+        exported: dict[str, Any] = {}
         with self.journal.lock("geobot destroy"):
             ctx = self.runner.context(self.approve)
             stages = self.target.stages()
             self.reporter.plan(self.runner.plan("destroy", stages, ctx), {})
+            if export is not None and self.journal.stage("certificate").get("status") not in (None, "destroyed"):
+                assert password is not None
+                pfx = self.target.certificates(self.journal, self._note).export(export, password)
+                exported = {"exported": str(export), "subject": pfx.cert.subject.rfc4514_string(),
+                            "not_after": pfx.cert.not_valid_after_utc.isoformat()}
+                self._note(f"certificate exported to {export} and verified; tearing down")
             self.runner.destroy(stages, ctx)
             self.journal.remove()
         shutil.rmtree(self.journal.directory, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.journal.directory.parent.rmdir()  # the state directory, when no other deployment is left
+        return exported
+
+    def certificates(self, command: str, action: Callable[[Any], T]) -> T:
+        """Run a certificate operation (renew, import, export) under the deployment's lock."""
+        with self.journal.lock(command):
+            return action(self.target.certificates(self.journal, self._note))
+
+    def chat_endpoint(self) -> Any:
+        return self.target.chat_endpoint(self.journal)
+
+    def _note(self, text: str) -> None:
+        self.reporter.emit(Note("", text))
 
     def status(self) -> dict[str, Any]:
         records = self.journal.load()["stages"]
@@ -65,6 +91,6 @@ class Deployment:
             "deployment": self.journal.deployment,
             "target": self.journal.target,
             "deployed": bool(records) and all(r.get("status") == "successful" for r in records.values()),
-            "stages": {name: record.get("status") for name, record in records.items()},
+            "stages": {stage.name: records[stage.name].get("status") for stage in self.target.stages() if stage.name in records},
             **self.target.status(self.journal),
         }

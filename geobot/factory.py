@@ -67,6 +67,29 @@ class Factory:
 
         return getpass.getpass(f"{label}: ")
 
+    def export_password(self) -> str:
+        """The password a certificate export is protected with: GEOBOT_EXPORT_PASSWORD or asked twice."""
+        password = self.env.get("GEOBOT_EXPORT_PASSWORD")
+        if not password and self.interactive:
+            password = self._prompt_secret("Password for the exported PFX")
+            if password != self._prompt_secret("The same password again"):
+                raise InputError("the two passwords differ", "run the command again and type the same password twice")
+        if not password:
+            raise InputError("the certificate export needs a password",
+                             "set GEOBOT_EXPORT_PASSWORD (or run in a terminal to be asked); keep it with the PFX")
+        if len(password) < 8:
+            raise InputError("GEOBOT_EXPORT_PASSWORD: is shorter than 8 characters", "choose a longer password")
+        self.redact.add(password)
+        return password
+
+    def import_password(self, path: Path) -> str | None:
+        """The password of a PFX to import: GEOBOT_PFX_PASSWORD, or asked."""
+        password = self.env.get("GEOBOT_PFX_PASSWORD")
+        if password is None and self.interactive:
+            password = self._prompt_secret(f"Password for {path}")
+        self.redact.add(password)
+        return password
+
     def deployment_dir(self) -> Path:
         state = self.options.state_dir
         try:
@@ -95,7 +118,7 @@ class Factory:
         if name not in TARGETS:
             raise InputError(f"target = {name!r}: this geobot release cannot deploy it yet", "use --target local")
         module, _, cls = TARGETS[name].partition(":")
-        return getattr(importlib.import_module(module), cls)(self.config, self.engine(), self.options.auto_approve)
+        return getattr(importlib.import_module(module), cls)(self.config, self.engine(), self.options.auto_approve, self.env)
 
     def deployment(self, resume_command: Callable[[str], str], approve: Callable[[str], bool]):
         from geobot.deployment import Deployment

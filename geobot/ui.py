@@ -13,7 +13,7 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
 from geobot.pipeline.model import Note, Plan, StageErrored, StageFinished, StageSkipped, StageStarted
@@ -40,6 +40,7 @@ class Reporter(Protocol):
     def emit(self, event: object) -> None: ...
     def plan(self, plan: Plan, previews: Mapping[str, str]) -> None: ...
     def result(self, title: str, data: Mapping[str, Any]) -> None: ...
+    def table(self, title: str, lines: Sequence[str], rows: Sequence[Sequence[Any]], data: Mapping[str, Any]) -> None: ...
     def error(self, message: str, hint: str) -> None: ...
     def warning(self, text: str) -> None: ...
     def approve(self, question: str) -> bool: ...
@@ -121,6 +122,17 @@ class PlainReporter:
             print(self.redact(f"  {key}: {_format_value(value)}"), file=self.out)
         self.out.flush()
 
+    def table(self, title: str, lines: Sequence[str], rows: Sequence[Sequence[Any]], data: Mapping[str, Any]) -> None:
+        """A title, summary lines, then rows aligned in columns (the first row is the header)."""
+        widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))] if rows else []
+        print(self.redact(title), file=self.out)
+        for line in lines:
+            print(self.redact(f"  {line}"), file=self.out)
+        for row in rows:
+            cells = "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths))
+            print(self.redact(f"  {cells}".rstrip()), file=self.out)
+        self.out.flush()
+
     def error(self, message: str, hint: str) -> None:
         """One line: what went wrong, then what to do."""
         print(self.redact(f"error: {message}" + (f"; {hint}" if hint else "")), file=self.err, flush=True)
@@ -200,6 +212,9 @@ class JsonReporter:
 
     def result(self, title: str, data: Mapping[str, Any]) -> None:
         self._write("result", {"title": title, "data": dict(data)})
+
+    def table(self, title: str, lines: Sequence[str], rows: Sequence[Sequence[Any]], data: Mapping[str, Any]) -> None:
+        self.result(title, data)
 
     def error(self, message: str, hint: str) -> None:
         self._write("error", {"message": message, "hint": hint})

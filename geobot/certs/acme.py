@@ -130,6 +130,7 @@ def issue(
     decision (certificate.renew_days), and certbot would otherwise hand the old one back.
     """
     certbot = find_certbot(env)
+    workdir = workdir.resolve()  # certbot runs in another directory
     for sub in (workdir, workdir / "config", workdir / "work", workdir / "logs"):
         sub.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(sub, 0o700)

@@ -15,8 +15,10 @@ def deploy(ctx: typer.Context) -> None:
     """
     app = ctx.obj
     approve = app.approval("deploy")
-    outputs = app.factory.deployment(app.resume_command, approve).deploy()
-    app.reporter.result(f"deployed {app.factory.config.name}", outputs)
+    deployment = app.factory.deployment(app.resume_command, approve)
+    outputs = deployment.deploy()
+    shown = outputs if app.factory.options.output == "json" else deployment.target.summary(outputs)
+    app.reporter.result(f"deployed {app.factory.config.name}", shown)
 
 
 def plan(

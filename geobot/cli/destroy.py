@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 
-def destroy(ctx: typer.Context) -> None:
-    """Tear the deployment down, stage by stage in reverse; resumable like deploy."""
+def destroy(
+    ctx: typer.Context,
+    *,
+    export: Annotated[Path | None, typer.Option("--export", help="Where to save the certificate as a password-protected PFX before anything is destroyed. [default: ./<name>-certificate.pfx]", show_default=False)] = None,
+    no_export: Annotated[bool, typer.Option("--no-export", help="Destroy without saving the certificate; it is lost.")] = False,
+) -> None:
+    """Save the certificate, then tear the deployment down, stage by stage in reverse; resumable like deploy.
+
+    The certificate is exported first as a PFX protected by GEOBOT_EXPORT_PASSWORD (or a password
+    you are asked for), and the file is checked: it opens with the password, the key matches and
+    it covers the host name. Only then is anything destroyed. Redeploy with that PFX
+    (certificate.source = "pfx") to skip issuing a new certificate.
+    """
     app = ctx.obj
+    if export is not None and no_export:
+        raise typer.BadParameter("give either --export or --no-export", param_hint="--no-export")
     approve = app.approval("destroy")
     name = app.factory.config.name
-    app.factory.deployment(app.resume_command, approve).destroy()
-    app.reporter.result(f"destroyed {name}", {})
+    path = None if no_export else (export or Path(f"{name}-certificate.pfx"))
+    password = None if path is None else app.factory.export_password()
+    exported = app.factory.deployment(app.resume_command, approve).destroy(path, password)
+    app.reporter.result(f"destroyed {name}", exported)
 
 
 def register(app: typer.Typer) -> None:

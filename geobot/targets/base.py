@@ -1,12 +1,25 @@
-"""What every target provides to the pipeline and to `geobot status`."""
+"""What every target provides to the pipeline and to the commands."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ssl
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
+from geobot.certs.pfx import Pfx
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage
+
+
+class CertificateOwner(Protocol):
+    """The deployment's certificate: where it lives (a vault) and how it is replaced."""
+
+    def renew(self, force: bool, within_days: int | None = None) -> tuple[bool, Pfx]: ...
+
+    def import_pfx(self, data: bytes, password: str | None) -> Pfx: ...
+
+    def export(self, path: Path, password: str) -> Pfx: ...
 
 
 class Target(Protocol):
@@ -18,4 +31,14 @@ class Target(Protocol):
 
     def status(self, journal: Journal) -> dict[str, Any]:
         """What is deployed now and how healthy it is, without changing anything."""
+        ...
+
+    def summary(self, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The few deploy outputs a person wants to read: where to reach the bot, what serves it."""
+        ...
+
+    def certificates(self, journal: Journal, note: Callable[[str], None]) -> CertificateOwner: ...
+
+    def chat_endpoint(self, journal: Journal) -> tuple[str, str, ssl.SSLContext]:
+        """(URL a client connects to, host name it checks, TLS trust) for talking to the bot."""
         ...

@@ -42,11 +42,12 @@ def test_plan_shows_stages_and_the_terraform_changes_and_creates_nothing(capsys:
     assert main(["plan"]) == 0
     out = capsys.readouterr().out
     assert "+ infrastructure   run (new)" in out
-    assert "terraform: 3 to add, 0 to change, 0 to destroy" in out
+    assert "terraform: 4 to add, 0 to change, 0 to destroy" in out
     assert not Path(".geobot/geobot/journal.json").exists()
     assert not Path(".geobot/geobot/provision.log").exists()
 
 
+@pytest.mark.usefixtures("local_ports")
 def test_json_output_is_one_object_per_line_ending_with_the_result(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["deploy", "--output", "json", "--auto-approve"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -54,13 +55,15 @@ def test_json_output_is_one_object_per_line_ending_with_the_result(capsys: pytes
     assert kinds[0] == "plan" and kinds[-1] == "result"
     assert {"stage_started", "stage_finished", "change_summary"} <= set(kinds)
     assert all(isinstance(line["time"], float) for line in lines)
-    assert main(["destroy", "--output=json", "--auto-approve"]) == 0
+    assert main(["destroy", "--output=json", "--auto-approve", "--no-export"]) == 0
 
 
+@pytest.mark.usefixtures("local_ports")
 def test_auto_approve_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEOBOT_AUTO_APPROVE", "1")
     assert main(["deploy"]) == 0
     assert main(["destroy"]) == 0
+    assert Path("geobot-certificate.pfx").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_single_region_deploys_with_a_warning(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,15 +1,18 @@
-"""Helpers for running the real `geobot` command against real Terraform."""
+"""Helpers for running the real `geobot` command against real Terraform and real processes."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from geobot.targets.local.processes import Supervisor
+from tests.conftest import local_deployment_env
 
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -51,9 +54,17 @@ class Geobot:
         log = self.deployment / "provision.log"
         return log.read_text().splitlines() if log.exists() else []
 
+    def port(self, name: str) -> int:
+        return int(self.env[f"GEOBOT_LOCAL_{name.upper()}_PORT"])
+
 
 @pytest.fixture
-def geobot(clean_environment: Path) -> Geobot:
+def geobot(clean_environment: Path) -> Iterator[Geobot]:
+    """geobot on free loopback ports with 1-second probes; whatever it started is stopped afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GEOBOT_")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return Geobot(clean_environment, env)
+    env |= local_deployment_env()
+    runner = Geobot(clean_environment, env)
+    yield runner
+    if (runner.deployment / "run").exists():
+        Supervisor(runner.deployment / "run").stop_all()

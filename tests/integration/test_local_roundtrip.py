@@ -31,6 +31,9 @@ def net_resources(log: list[str]) -> Counter[str]:
     return alive
 
 
+DEPLOYED = {"global japaneast": 1, "router geobot.localhost": 1, "region koreacentral": 1, "region southeastasia": 1}
+
+
 def deploy_status_destroy(geobot: Geobot, extra_env: dict[str, str] | None = None) -> dict:
     deployed = geobot("--output", "json", "--auto-approve", "deploy", extra_env=extra_env)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
@@ -40,13 +43,13 @@ def deploy_status_destroy(geobot: Geobot, extra_env: dict[str, str] | None = Non
     status = geobot("--output", "json", "status", extra_env=extra_env)
     report = json.loads(status.stdout.splitlines()[-1])["data"]
     assert report["deployed"] is True
-    assert report["regions"] == {
-        "koreacentral": {"provisioned": True, "priority": 1},
-        "southeastasia": {"provisioned": True, "priority": 2},
+    assert {name: (r["process"], r["monitor_status"], r["priority"]) for name, r in report["regions"].items()} == {
+        "koreacentral": ("running", "Online", 1),
+        "southeastasia": ("running", "Online", 2),
     }
-    assert net_resources(geobot.provision_log()) == {"global japaneast": 1, "region koreacentral": 1, "region southeastasia": 1}
+    assert net_resources(geobot.provision_log()) == DEPLOYED
 
-    destroyed = geobot("destroy", "--auto-approve", extra_env=extra_env)
+    destroyed = geobot("destroy", "--auto-approve", "--no-export", extra_env=extra_env)
     assert destroyed.returncode == 0, destroyed.stderr
     assert not geobot.deployment.exists()
     return result["data"]
@@ -112,7 +115,7 @@ def test_a_deploy_killed_mid_stage_resumes_with_every_resource_created_once(
     again = geobot("deploy", "--auto-approve")
     assert again.returncode == 0, again.stderr
     assert "ended without finishing; resuming" in again.stderr
-    expected = {"global japaneast": 1, **{f"region {r}": 1 for r in regions}}
+    expected = {"global japaneast": 1, "router geobot.localhost": 1, **{f"region {r}": 1 for r in regions}}
     verbs = Counter(geobot.provision_log())
     assert [r for r in expected if verbs[f"create {r}"] > 1 or verbs[f"destroy {r}"]] == [], "a resource was made twice"
     assert [r for r in expected if not verbs[f"create {r}"] + verbs[f"adopt {r}"]] == [], "a resource was never made"
@@ -120,7 +123,7 @@ def test_a_deploy_killed_mid_stage_resumes_with_every_resource_created_once(
     state = json.loads((geobot.deployment / "terraform" / "infrastructure" / "terraform.tfstate").read_text())
     instances = [i for r in state["resources"] for i in r["instances"]]
     assert len(instances) == len(expected) and not [i for i in instances if i.get("status") == "tainted"]
-    assert geobot("destroy", "--auto-approve").returncode == 0
+    assert geobot("destroy", "--auto-approve", "--no-export").returncode == 0
 
 
 HOLD_LOCK = textwrap.dedent(

@@ -1,37 +1,47 @@
-"""The local target's stages.
+"""The local target's first stages: the variables Terraform gets, and the preflight checks.
 
-preflight (always): the Terraform engine and the deployment directory are usable.
-infrastructure: `terraform/local` applied with one entry per region (terraform_data only,
-  so it runs offline); each resource provisions its directory and logs to provision.log.
-verify (always): every region the configuration declares has been provisioned.
+preflight (always): the Terraform engine, the deployment directory, the loopback ports, and
+  for Let's Encrypt certbot and the ACME directory: everything checkable before anything is
+  created, so bad input stops the run with nothing changed.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
-from geobot.errors import CloudError
+from geobot.errors import CloudError, ConfigError
 from geobot.pipeline.stage import Stage, StageContext
+from geobot.targets.local.processes import Supervisor, port_in_use
 from geobot.terraform.binary import Binary
 
 
 def render_variables(config: Config, deployment_dir: Path) -> dict[str, Any]:
     """geobot.toml → the `terraform/local` variables: one `regions` entry per bot region."""
+    ports = config.local.bot_ports(config.regions)
     return {
         "deployment": config.name,
         "deployment_dir": str(deployment_dir.resolve()),
+        "python": sys.executable,
         "global_region": config.global_region,
+        "host_name": config.host_name,
         "routing_method": config.routing,
         "probe": config.probe.model_dump(),
+        "router": {
+            "https_port": config.local.https_port,
+            "http_port": config.local.http_port,
+            "retry": config.local.retry,
+            "hold_down": config.local.hold_down,
+        },
         "regions": {
             region: {
                 "priority": index + 1,
                 "weight": config.weights.get(region, 1),
+                "port": ports[region],
                 "names": config.region_resource_names(region),
             }
             for index, region in enumerate(config.regions)
@@ -39,46 +49,41 @@ def render_variables(config: Config, deployment_dir: Path) -> dict[str, Any]:
     }
 
 
+def declared_ports(config: Config) -> dict[int, tuple[str, str]]:
+    """port → (config field, the process that listens on it)."""
+    ports = {config.local.https_port: ("local.https_port", "router"), config.local.http_port: ("local.http_port", "router")}
+    for region, port in config.local.bot_ports(config.regions).items():
+        ports[port] = ("local.bot_port", f"bot-{region}")
+    return ports
+
+
 class Preflight(Stage):
     name = "preflight"
-    description = "check the Terraform engine and the state directory"
+    description = "check Terraform, the state directory, the ports and the certificate source"
     always_run = True
 
-    def __init__(self, binary: Binary) -> None:
+    def __init__(self, config: Config, binary: Binary, env: Mapping[str, str]) -> None:
+        self.config = config
         self.binary = binary
+        self.env = env
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         if not os.access(ctx.workdir, os.W_OK):
             raise CloudError(f"deployment directory {ctx.workdir} is not writable", "fix its permissions")
-        return {"terraform": self.binary.describe()}
+        self._check_ports(Supervisor(ctx.workdir / "run"))
+        outputs = {"terraform": self.binary.describe()}
+        if self.config.certificate.source == "letsencrypt":
+            from geobot.certs import acme
 
+            outputs["certbot"] = " ".join(acme.find_certbot(self.env))
+            acme.check_directory(self.config.certificate.acme_directory, self.env)
+        return outputs
 
-class Verify(Stage):
-    name = "verify"
-    description = "check that every region is provisioned"
-    always_run = True
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-
-    def run(self, ctx: StageContext) -> Mapping[str, Any]:
-        provisioned = ctx.output_of("infrastructure").get("regions", {})
-        for region in self.config.regions:
-            record = provisioned.get(region)
-            if record is None or not (Path(record["dir"]) / "region.json").is_file():
-                raise CloudError(
-                    f"region {region} is not provisioned (its directory is missing)",
-                    "something removed it outside geobot; run `geobot destroy` and deploy again",
-                )
-        return {"regions": sorted(provisioned)}
-
-
-def region_status(config: Config, deployment_dir: Path) -> dict[str, Any]:
-    regions = {}
-    for region in config.regions:
-        settings = deployment_dir / "regions" / region / "region.json"
-        regions[region] = {
-            "provisioned": settings.is_file(),
-            "priority": json.loads(settings.read_text())["priority"] if settings.is_file() else None,
-        }
-    return regions
+    def _check_ports(self, supervisor: Supervisor) -> None:
+        for port, (field, owner) in declared_ports(self.config).items():
+            if port_in_use(port) and not supervisor.state(owner).running:
+                where = "" if field != "local.bot_port" else f" (region {owner.removeprefix('bot-')})"
+                variable = {"local.https_port": "GEOBOT_LOCAL_HTTPS_PORT", "local.http_port": "GEOBOT_LOCAL_HTTP_PORT",
+                            "local.bot_port": "GEOBOT_LOCAL_BOT_PORT"}[field]
+                raise ConfigError(field, port, f"is in use by another program{where}",
+                                  f"stop that program, or choose a free port with {field} in geobot.toml or {variable}")

@@ -1,8 +1,13 @@
-"""The local target wired from its stages: what the factory hands to the pipeline."""
+"""The local target wired from its stages: what the factory hands to the pipeline.
+
+preflight → infrastructure (terraform/local) → configuration → services → certificate →
+online → smoke: the Azure pipeline's order, with processes on this machine for cloud resources.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ssl
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from geobot.config import Config
@@ -10,21 +15,27 @@ from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage
 from geobot.resources import terraform_dir
 from geobot.targets.infra import TerraformStage
-from geobot.targets.local.stages import Preflight, Verify, region_status, render_variables
+from geobot.targets.local.certificate import Certificate, Certificates
+from geobot.targets.local.declarations import Declarations
+from geobot.targets.local.readiness import Online, Smoke, tls_endpoint
+from geobot.targets.local.report import local_status
+from geobot.targets.local.services import Configuration, Services
+from geobot.targets.local.stages import Preflight, render_variables
 from geobot.terraform.engine import Engine
 
 
 class LocalTarget:
     name = "local"
 
-    def __init__(self, config: Config, engine: Engine, auto_approve: bool) -> None:
+    def __init__(self, config: Config, engine: Engine, auto_approve: bool, env: Mapping[str, str]) -> None:
         self.config = config
         self.engine = engine
         self.auto_approve = auto_approve
+        self.env = env
 
     def stages(self) -> Sequence[Stage]:
         return (
-            Preflight(self.engine.binary),
+            Preflight(self.config, self.engine.binary, self.env),
             TerraformStage(
                 "infrastructure",
                 "global services and one bot per region (terraform/local)",
@@ -33,8 +44,28 @@ class LocalTarget:
                 lambda ctx: render_variables(self.config, ctx.workdir),
                 self.auto_approve,
             ),
-            Verify(self.config),
+            Configuration(self.config),
+            Services(),
+            Certificate(self.config, self.env),
+            Online(self.config),
+            Smoke(self.config),
         )
 
     def status(self, journal: Journal) -> dict[str, Any]:
-        return {"regions": region_status(self.config, journal.directory)}
+        return local_status(self.config, journal.directory, journal.outputs())
+
+    def summary(self, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        certificate = outputs.get("certificate", {})
+        return {
+            "url": outputs.get("smoke", {}).get("url"),
+            "regions": ", ".join(f"{name} {state}" for name, state in outputs.get("online", {}).get("endpoints", {}).items()),
+            "certificate": f"{certificate.get('subject')} from {certificate.get('issuer')}, until {certificate.get('not_after', '')[:10]}",
+            "next": "geobot status; geobot chat; geobot destroy (saves the certificate first)",
+        }
+
+    def certificates(self, journal: Journal, note: Callable[[str], None]) -> Certificates:
+        declared = Declarations.from_outputs(journal.outputs().get("infrastructure", {}))
+        return Certificates(self.config, journal.directory, declared, self.env, note)
+
+    def chat_endpoint(self, journal: Journal) -> tuple[str, str, ssl.SSLContext]:
+        return tls_endpoint(self.config, Declarations.from_outputs(journal.outputs().get("infrastructure", {})))

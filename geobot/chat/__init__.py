@@ -1,0 +1,1 @@
+"""Talking to a deployed bot the way a channel does: the activity protocol over HTTP(S)."""

@@ -1,0 +1,201 @@
+"""The deployment's certificate: issued or imported into the vault, served by the router.
+
+One owner for every certificate operation of the local target: the deploy stage, `geobot cert
+export/import/renew` and the export that guards `destroy`. The vault holds the certificate
+(as Key Vault does in Azure) next to a marker of the settings it was made for, so a resumed
+or repeated deploy reuses it instead of asking the ACME server again (Let's Encrypt allows
+five identical certificates a week). The router picks up a new certificate by itself; this
+module waits until it serves it, so a renewal swaps certificates without a failed request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+
+from geobot.certs.pfx import Pfx, PfxError, build_pfx, covers_host, read_pfx, verify_pfx
+from geobot.config import Config
+from geobot.errors import CertError, InputError
+from geobot.pipeline.planner import fingerprint
+from geobot.pipeline.stage import Stage, StageContext
+from geobot.targets.local.declarations import CERTIFICATE, Declarations
+
+MARKER = "geobot-tls-settings"
+SERVED_TIMEOUT = 15.0
+
+
+def describe(pfx: Pfx) -> dict[str, Any]:
+    cert = pfx.cert
+    days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).total_seconds() / 86400
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "serial": format(cert.serial_number, "x"),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "days_left": round(days, 1),
+        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+    }
+
+
+def certificate_settings(config: Config) -> dict[str, Any]:
+    """What the certificate depends on; a change means a new certificate."""
+    cert = config.certificate
+    settings: dict[str, Any] = {"source": cert.source, "host": config.host_name}
+    if cert.source == "letsencrypt":
+        settings |= {"acme_directory": cert.acme_directory, "email": cert.email}
+    if cert.source == "pfx" and cert.pfx_path is not None:
+        settings["pfx_sha256"] = hashlib.sha256(cert.pfx_path.read_bytes()).hexdigest()
+    return settings
+
+
+def installed(declared: Declarations) -> Pfx | None:
+    """The certificate the vault holds for the router, if any."""
+    data = declared.vault().get_certificate(CERTIFICATE)
+    return None if data is None else read_pfx(data, None)
+
+
+class Certificates:
+    def __init__(self, config: Config, deployment_dir: Path, declared: Declarations, env: Mapping[str, str],
+                 note: Callable[[str], None] = lambda text: None) -> None:
+        self.config = config
+        self.deployment_dir = deployment_dir
+        self.declared = declared
+        self.vault = declared.vault()
+        self.env = env
+        self.note = note
+
+    def current(self) -> Pfx | None:
+        return installed(self.declared)
+
+    def reusable(self) -> Pfx | None:
+        """The vault's certificate, if it was made for these settings and is not due for renewal."""
+        current = self.current()
+        if current is None or self.vault.get_secret(MARKER) != fingerprint(certificate_settings(self.config)):
+            return None
+        if not covers_host(current.cert, self.config.host_name):
+            return None
+        renewable = self.config.certificate.source != "pfx"
+        if describe(current)["days_left"] <= (self.config.certificate.renew_days if renewable else 0):
+            return None
+        return current
+
+    def issue(self, force: bool = False) -> Pfx:
+        cert, host = self.config.certificate, self.config.host_name
+        if cert.source == "local-ca":
+            from geobot.certs.local_ca import LocalCA
+
+            authority = LocalCA.load_or_create(self.deployment_dir / "ca", self.config.name)
+            for line in authority.trust_instructions():
+                self.note(f"issued by the local CA; to trust its root: {line}")
+            return authority.issue([host])
+        if cert.source == "letsencrypt":
+            from geobot.certs import acme
+
+            assert cert.email is not None
+            self.note(f"asking {cert.acme_directory} for a certificate for {host} (HTTP-01 through the router)")
+            return acme.issue(host, cert.email, cert.acme_directory, self.declared.vault_url,
+                              self.deployment_dir / "certbot", self.env, self.note, force=force)
+        assert cert.pfx_path is not None and cert.pfx_password is not None
+        return read_pfx(cert.pfx_path.read_bytes(), cert.pfx_password.get_secret_value())
+
+    def install(self, pfx: Pfx) -> None:
+        self.vault.import_certificate(CERTIFICATE, build_pfx(pfx.key, pfx.cert, pfx.chain, None))
+        self.vault.set_secret(MARKER, fingerprint(certificate_settings(self.config)))
+        self.wait_served(pfx)
+
+    def wait_served(self, pfx: Pfx) -> None:
+        """Until the router serves this certificate; skipped when the router is not running."""
+        wanted = describe(pfx)["sha256"]
+        deadline = time.monotonic() + SERVED_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(self.declared.status_url(), timeout=2) as response:
+                    served = (json.load(response).get("certificate") or {}).get("sha256")
+            except OSError:
+                self.note("the router is not running; it will serve the certificate when it starts")
+                return
+            if served == wanted:
+                return
+            if time.monotonic() > deadline:
+                raise CertError(f"the router did not pick up the new certificate within {SERVED_TIMEOUT:.0f} s",
+                                f"see the router's log {Path(self.declared.router()['log'])}")
+            time.sleep(0.2)
+
+    def renew(self, force: bool, within_days: int | None = None) -> tuple[bool, Pfx]:
+        """A new certificate when the current one is due (or with force); (renewed?, certificate)."""
+        if self.config.certificate.source == "pfx":
+            raise InputError("certificate.source = \"pfx\": geobot cannot issue a new certificate for an imported one",
+                             "import a renewed PFX with `geobot cert import PATH`, or switch certificate.source")
+        current = self.current()
+        window = self.config.certificate.renew_days if within_days is None else within_days
+        if current is not None and not force and describe(current)["days_left"] > window:
+            return False, current
+        fresh = self.issue(force=True)
+        self.install(fresh)
+        return True, fresh
+
+    def import_pfx(self, data: bytes, password: str | None) -> Pfx:
+        try:
+            pfx = verify_pfx(data, password, self.config.host_name)
+        except PfxError as exc:
+            raise InputError(exc.message, exc.hint) from None
+        self.install(pfx)
+        return pfx
+
+    def export(self, path: Path, password: str) -> Pfx:
+        """Write the certificate as a password-protected PFX and prove the file can be used again."""
+        current = self.current()
+        if current is None:
+            raise CertError("the deployment holds no certificate to export",
+                            "run `geobot deploy` to finish it, or destroy with --no-export")
+        data = build_pfx(current.key, current.cert, current.chain, password)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InputError(f"--export {path}: the file exists", "choose another path, or move that file away") from None
+        except OSError as exc:
+            raise InputError(f"--export {path}: cannot be written ({exc.strerror})", "choose a writable path with --export") from None
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        try:
+            return verify_pfx(path.read_bytes(), password, self.config.host_name)
+        except PfxError as exc:
+            path.unlink(missing_ok=True)
+            raise CertError(f"the exported PFX does not verify: {exc.message}", "nothing was destroyed; report this") from exc
+
+
+class Certificate(Stage):
+    name = "certificate"
+    description = "issue or import the certificate into the vault; the router serves it"
+
+    def __init__(self, config: Config, env: Mapping[str, str]) -> None:
+        self.config = config
+        self.env = env
+
+    def manager(self, ctx: StageContext) -> Certificates:
+        declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
+        return Certificates(self.config, ctx.workdir, declared, self.env, ctx.note)
+
+    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
+        return certificate_settings(self.config)
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        certificates = self.manager(ctx)
+        pfx = certificates.reusable()
+        if pfx is None:
+            pfx = certificates.issue()
+            certificates.install(pfx)
+        else:
+            ctx.note("the vault already holds a certificate for these settings; reusing it")
+            certificates.wait_served(pfx)
+        info = describe(pfx)
+        return {"subject": info["subject"], "issuer": info["issuer"], "not_after": info["not_after"]}

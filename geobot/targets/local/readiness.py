@@ -1,0 +1,113 @@
+"""The last deploy stages: every region Online at the router, then a real turn through it.
+
+online (always): waits, as the Azure target waits for Traffic Manager, until the router
+  reports every endpoint Online; a timeout names the region and what its health check says.
+smoke (always): one conversation turn over HTTPS through the router, with the certificate
+  and host name checked as a browser would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from geobot.certs.trust import client_context
+from geobot.config import Config
+from geobot.errors import CloudError
+from geobot.pipeline.stage import Stage, StageContext
+from geobot.targets.local.certificate import installed
+from geobot.targets.local.declarations import Declarations
+
+
+def get_json(url: str, timeout: float = 2.0) -> tuple[int, Any] | None:
+    """(status, body) of a loopback JSON endpoint, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.load(error)
+        except ValueError:
+            return error.code, None
+    except (OSError, ValueError):
+        return None
+
+
+def router_status(declared: Declarations) -> dict[str, Any] | None:
+    answer = get_json(declared.status_url())
+    return answer[1] if answer and answer[0] == 200 else None
+
+
+def public_url(config: Config) -> str:
+    return f"https://{config.host_name}:{config.local.https_port}"
+
+
+def tls_endpoint(config: Config, declared: Declarations) -> tuple[str, str, ssl.SSLContext]:
+    """Where a client reaches the router (loopback), the name it checks, and what it trusts."""
+    current = installed(declared)
+    anchors = (current.chain or (current.cert,)) if current else ()
+    return f"https://127.0.0.1:{config.local.https_port}", config.host_name, client_context(anchors)
+
+
+class Online(Stage):
+    name = "online"
+    description = "wait until the router reports every region Online"
+    always_run = True
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
+        probe = self.config.probe
+        limit = max(30, probe.interval * (probe.tolerated_failures + 2) + probe.timeout)
+        deadline = time.monotonic() + limit
+        seen: dict[str, str] = {}
+        while True:
+            status = router_status(declared) or {"endpoints": []}
+            monitor = {e["name"]: e["monitor_status"] for e in status["endpoints"]}
+            for name, value in monitor.items():
+                if seen.get(name) != value:
+                    ctx.note(f"{name}: {value}")
+            seen = monitor
+            if monitor and all(value == "Online" for value in monitor.values()):
+                return {"endpoints": monitor}
+            if time.monotonic() > deadline:
+                raise CloudError(self._why(declared, monitor, limit), "see `geobot status` and the bot's log in the run directory")
+            time.sleep(0.2)
+
+    @staticmethod
+    def _why(declared: Declarations, monitor: Mapping[str, str], limit: float) -> str:
+        for region in declared.regions:
+            value = monitor.get(region.name, "unknown: the router does not answer")
+            if value != "Online":
+                answer = get_json(f"http://127.0.0.1:{region.port}/api/health")
+                said = "no answer" if answer is None else f"{answer[0]} {json.dumps(answer[1])[:200]}"
+                return f"region {region.name} is {value} at the router after {limit:.0f} s; its health check says {said}"
+        return f"the router did not report every region Online within {limit:.0f} s"
+
+
+class Smoke(Stage):
+    name = "smoke"
+    description = "say hello through the router over HTTPS"
+    always_run = True
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        from geobot.chat.conversation import converse
+
+        declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
+        url, host, context = tls_endpoint(self.config, declared)
+        turns = asyncio.run(converse(url, ["hello"], server_hostname=host, ssl_context=context))
+        turn = turns[0]
+        if not turn.ok or not turn.replies:
+            raise CloudError(f"a message through the router failed: {turn.error or 'no reply'}",
+                             "see `geobot status` and the router's log")
+        return {"url": f"{public_url(self.config)}/api/messages", "answered_by": turn.region}

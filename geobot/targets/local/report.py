@@ -1,0 +1,73 @@
+"""`geobot status` for the local target: processes, health, monitor status, pick, certificate.
+
+Read-only: it asks the supervisor's records, each bot's health endpoint and the router's status
+API, and changes nothing. A stopped router or bot is reported, not repaired (`deploy` does that).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from geobot.config import Config
+from geobot.targets.local.certificate import describe, installed
+from geobot.targets.local.declarations import Declarations
+from geobot.targets.local.processes import ProcessState, Supervisor
+from geobot.targets.local.readiness import get_json, public_url, router_status
+
+
+def process_word(state: ProcessState) -> str:
+    if state.running:
+        return "running"
+    return "stopped" if state.pid is None else "not running (exited or killed)"
+
+
+def health_word(answer: tuple[int, Any] | None) -> str:
+    if answer is None:
+        return "no answer"
+    status, body = answer
+    if status == 200:
+        return "healthy"
+    failed = body.get("failed", []) if isinstance(body, dict) else []
+    return f"unhealthy ({', '.join(failed)})" if failed else f"HTTP {status}"
+
+
+def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) -> dict[str, Any]:
+    if "infrastructure" not in outputs:
+        return {"regions": {}}
+    declared = Declarations.from_outputs(outputs["infrastructure"])
+    supervisor = Supervisor(deployment_dir / "run")
+    router = router_status(declared)
+    monitor = {e["name"]: e for e in router["endpoints"]} if router else {}
+    regions: dict[str, Any] = {}
+    for region in declared.regions:
+        state = supervisor.state(f"bot-{region.name}")
+        endpoint = monitor.get(region.name, {})
+        regions[region.name] = {
+            "process": process_word(state),
+            "pid": state.pid if state.running else None,
+            "port": region.port,
+            "health": health_word(get_json(f"http://127.0.0.1:{region.port}/api/health")),
+            "monitor_status": endpoint.get("monitor_status", "unknown (router down)"),
+            "latency_ms": endpoint.get("latency_ms"),
+            "priority": region.priority,
+        }
+    certificate = installed(declared) if declared.vault_url else None
+    return {
+        "url": public_url(config),
+        "router": {
+            "process": process_word(supervisor.state("router")),
+            "routing_method": config.routing,
+            "retry": config.local.retry,
+            "pick": router.get("pick") if router else None,
+        },
+        "regions": regions,
+        "certificate": _certificate(certificate),
+    }
+
+
+def _certificate(certificate: Any) -> dict[str, Any] | None:
+    if certificate is None:
+        return None
+    info = describe(certificate)
+    return {key: info[key] for key in ("subject", "issuer", "not_after", "days_left")}
