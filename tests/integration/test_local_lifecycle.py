@@ -160,3 +160,49 @@ def test_a_deploy_killed_as_a_stage_starts_resumes_into_a_working_deployment(geo
     assert chat(geobot, ["hi"])[0]["replies"]
     assert geobot("destroy", "--auto-approve", "--no-export").returncode == 0
     assert not [port for port in ports(geobot) if port_in_use(port)]
+
+
+def test_cert_renew_swaps_the_certificate_under_traffic_with_no_failed_request(geobot: Geobot) -> None:
+    import asyncio
+    import threading
+
+    import aiohttp
+
+    from geobot.certs.trust import client_context
+    from geobot.targets.local.certificate import installed
+    from geobot.targets.local.declarations import Declarations
+
+    assert geobot("--auto-approve", "deploy").returncode == 0
+    declared = Declarations.from_outputs(Journal(geobot.deployment, "geobot", "local").outputs()["infrastructure"])
+    before = installed(declared)
+    context = client_context(before.chain)
+    results: list[int | str] = []
+    stop = threading.Event()
+
+    async def traffic() -> None:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:  # a handshake per request
+            while not stop.is_set():
+                try:
+                    async with session.get(f"https://127.0.0.1:{geobot.port('https')}/api/health/live",
+                                           ssl=context, server_hostname="geobot.localhost") as response:
+                        results.append(response.status)
+                except aiohttp.ClientError as exc:
+                    results.append(type(exc).__name__)
+
+    worker = threading.Thread(target=lambda: asyncio.run(traffic()))
+    worker.start()
+    try:
+        time.sleep(0.5)
+        not_due = geobot("cert", "renew")
+        renewed = geobot("--output", "json", "cert", "renew", "--force")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        worker.join()
+    assert not_due.returncode == 0 and "not due for renewal" in not_due.stdout
+    assert renewed.returncode == 0, renewed.stderr
+    assert last_json(renewed)["data"]["renewed"] is True
+    after = installed(declared)
+    assert after.cert.serial_number != before.cert.serial_number
+    assert len(results) > 20 and set(results) == {200}, f"{len(results)} requests: {set(results)}"
+    assert geobot("destroy", "--auto-approve", "--no-export").returncode == 0
