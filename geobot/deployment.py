@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from geobot.errors import ConfigError
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.model import Note, Plan
 from geobot.pipeline.runner import Runner
@@ -30,8 +31,18 @@ class Deployment:
         self.reporter = reporter
         self.approve = approve
 
+    def _create_directory(self) -> None:
+        directory = self.journal.directory
+        try:
+            directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            directory.mkdir(exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError("--state-dir", str(directory.parent), f"cannot be created ({exc.strerror})",
+                              "choose a writable directory with --state-dir or GEOBOT_STATE_DIR") from exc
+
     def plan(self, command: str, *, preview: bool) -> tuple[Plan, dict[str, str]]:
         """What `command` would do. With `preview`, stages that can (Terraform) say what would change."""
+        self._create_directory()
         with self.journal.lock(f"geobot plan {command}"):
             ctx = self.runner.context(self.approve)
             stages = self.target.stages()
@@ -47,6 +58,8 @@ class Deployment:
             return plan, previews
 
     def deploy(self) -> dict[str, Any]:
+        self.target.validate(self.journal.directory)
+        self._create_directory()
         with self.journal.lock("geobot deploy"):
             ctx = self.runner.context(self.approve)
             stages = self.target.stages()
@@ -63,7 +76,7 @@ class Deployment:
             self.reporter.plan(self.runner.plan("destroy", stages, ctx), {})
             if export is not None and self.journal.stage("certificate").get("status") not in (None, "destroyed"):
                 assert password is not None
-                pfx = self.target.certificates(self.journal, self._note).export(export, password)
+                pfx = self.target.certificates(self.journal, self._note).export(export, password, "--export")
                 exported = {"exported": str(export), "subject": pfx.cert.subject.rfc4514_string(),
                             "not_after": pfx.cert.not_valid_after_utc.isoformat()}
                 self._note(f"certificate exported to {export} and verified; tearing down")

@@ -43,6 +43,10 @@ class PrerequisiteError(InputError):
     """A tool geobot needs is missing or unusable (Terraform, certbot ...)."""
 
 
+class NoDeployment(InputError):
+    """A command needs a deployment that does not exist (never deployed, or destroyed)."""
+
+
 class LockHeld(GeobotError):
     """Another geobot run holds the deployment's lock."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from geobot.errors import ConfigError, InputError
+from geobot.errors import ConfigError, InputError, NoDeployment
 from geobot.ui import Redactor, Reporter, make_reporter
 
 TARGETS = {"local": "geobot.targets.local.target:LocalTarget"}
@@ -82,24 +82,24 @@ class Factory:
         self.redact.add(password)
         return password
 
-    def import_password(self, path: Path) -> str | None:
+    def import_password(self, path: Path) -> str:
         """The password of a PFX to import: GEOBOT_PFX_PASSWORD, or asked."""
         password = self.env.get("GEOBOT_PFX_PASSWORD")
         if password is None and self.interactive:
             password = self._prompt_secret(f"Password for {path}")
+        if password is None:
+            raise InputError(f"{path}: the PFX's password is needed", "set GEOBOT_PFX_PASSWORD, or run in a terminal to be asked")
         self.redact.add(password)
         return password
 
     def deployment_dir(self) -> Path:
-        state = self.options.state_dir
-        try:
-            state.mkdir(parents=True, exist_ok=True, mode=0o700)
-            directory = state / self.config.name
-            directory.mkdir(exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise ConfigError("--state-dir", str(state), f"cannot be created ({exc.strerror})", "choose a writable directory with --state-dir or GEOBOT_STATE_DIR") from exc
-        if not os.access(directory, os.W_OK | os.X_OK):
-            raise ConfigError("--state-dir", str(state), "is not writable", "choose a writable directory with --state-dir or GEOBOT_STATE_DIR")
+        """Where this deployment lives; checked, not created (a refused command leaves nothing)."""
+        directory = self.options.state_dir / self.config.name
+        existing = next(p for p in (directory, *directory.parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            why = "is not writable" if existing.is_dir() else f"cannot be created ({existing} is not a directory)"
+            raise ConfigError("--state-dir", str(self.options.state_dir), why,
+                              "choose a writable directory with --state-dir or GEOBOT_STATE_DIR")
         return directory
 
     @cached_property
@@ -120,13 +120,17 @@ class Factory:
         module, _, cls = TARGETS[name].partition(":")
         return getattr(importlib.import_module(module), cls)(self.config, self.engine(), self.options.auto_approve, self.env)
 
-    def deployment(self, resume_command: Callable[[str], str], approve: Callable[[str], bool]):
+    def deployment(self, resume_command: Callable[[str], str], approve: Callable[[str], bool], *, existing: bool = False):
+        """The deployment; with `existing`, it must have been deployed (status, chat, cert need one)."""
         from geobot.deployment import Deployment
         from geobot.pipeline.journal import Journal
         from geobot.pipeline.runner import Runner
 
         directory = self.deployment_dir()
         journal = Journal(directory, self.config.name, self.config.target)
+        if existing and not journal.exists():
+            raise NoDeployment(f"there is no deployment {self.config.name} in {self.options.state_dir}",
+                               "deploy it with `geobot deploy`, or point --state-dir / --config at it")
         journal.load()
         runner = Runner(journal, self.reporter.emit, resume_command)
         return Deployment(journal, runner, self.target(), self.reporter, approve)

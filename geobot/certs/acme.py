@@ -69,7 +69,7 @@ def check_directory(url: str, env: Mapping[str, str]) -> None:
     It trusts what certbot (through requests) will: the bundle REQUESTS_CA_BUNDLE or
     CURL_CA_BUNDLE names, else the system's roots.
     """
-    hint = "check certificate.acme_directory (or --acme-directory) and the network"
+    hint = "check certificate.acme_directory (or GEOBOT_ACME_DIRECTORY) and the network"
     if not url.startswith(("https://", "http://")):
         raise CertError(f"ACME directory {url}: not an http(s) URL", hint)
     bundle = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None

@@ -23,8 +23,8 @@ def export(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The PF
     """Save the certificate and its key as a PFX protected by GEOBOT_EXPORT_PASSWORD (or a prompt)."""
     app = ctx.obj
     password = app.factory.export_password()
-    deployment = app.factory.deployment(app.resume_command, lambda question: False)
-    pfx = deployment.certificates("geobot cert export", lambda certs: certs.export(path, password))
+    deployment = app.deployment(existing=True)
+    pfx = deployment.certificates("geobot cert export", lambda certs: certs.export(path, password, "PATH"))
     app.reporter.result(f"exported the certificate to {path} (verified)", _summary(pfx))
 
 
@@ -37,8 +37,8 @@ def import_(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The P
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})", "give the path of a .pfx file") from None
     password = app.factory.import_password(path)
-    deployment = app.factory.deployment(app.resume_command, lambda question: False)
-    pfx = deployment.certificates("geobot cert import", lambda certs: certs.import_pfx(data, password))
+    deployment = app.deployment(existing=True)
+    pfx = deployment.certificates("geobot cert import", lambda certs: certs.import_pfx(data, password, str(path)))
     app.reporter.result(f"imported {path}; the router serves it", _summary(pfx))
 
 
@@ -54,7 +54,7 @@ def renew(
     Run it from cron or a scheduled CI job; it does nothing until the certificate is due.
     """
     app = ctx.obj
-    deployment = app.factory.deployment(app.resume_command, lambda question: False)
+    deployment = app.deployment(existing=True)
     renewed, pfx = deployment.certificates("geobot cert renew", lambda certs: certs.renew(force, within))
     title = "renewed the certificate; the router serves it" if renewed else "the certificate is not due for renewal"
     app.reporter.result(title, {**_summary(pfx), "renewed": renewed})

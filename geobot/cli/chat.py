@@ -22,7 +22,7 @@ def chat(
     A failed turn is reported and exits 1 at the end.
     """
     app = ctx.obj
-    url, host, context = app.factory.deployment(app.resume_command, lambda question: False).chat_endpoint()
+    url, host, context = app.deployment(existing=True).chat_endpoint()
     failed = asyncio.run(_talk(app, url, host, context, message))
     if failed:
         raise CloudError(f"{failed} turn(s) failed", "see `geobot status`")

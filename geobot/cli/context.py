@@ -27,6 +27,12 @@ class AppContext:
     def resume_command(self, command: str) -> str:
         return shlex.join(["geobot", *self.argv_globals, command])
 
+    def deployment(self, *, approve_for: str | None = None, existing: bool = False):  # -> geobot.deployment.Deployment
+        """The deployment, asking consent for `approve_for` (deploy/destroy); `existing`: it must exist."""
+        assert self.factory is not None
+        approve = self.approval(approve_for) if approve_for else (lambda question: False)
+        return self.factory.deployment(self.resume_command, approve, existing=existing)
+
     def approval(self, command: str) -> Callable[[str], bool]:
         """How deploy/destroy get consent: --auto-approve, a question on a TTY, or a refusal."""
         assert self.factory is not None

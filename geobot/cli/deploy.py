@@ -14,8 +14,7 @@ def deploy(ctx: typer.Context) -> None:
     Each Terraform stage shows its plan and asks before applying, unless --auto-approve.
     """
     app = ctx.obj
-    approve = app.approval("deploy")
-    deployment = app.factory.deployment(app.resume_command, approve)
+    deployment = app.deployment(approve_for="deploy")
     outputs = deployment.deploy()
     shown = outputs if app.factory.options.output == "json" else deployment.target.summary(outputs)
     app.reporter.result(f"deployed {app.factory.config.name}", shown)
@@ -30,7 +29,7 @@ def plan(
     """Show what deploy (or destroy) would do; change nothing."""
     app = ctx.obj
     command = "destroy" if destroy else "deploy"
-    steps, previews = app.factory.deployment(app.resume_command, lambda question: False).plan(command, preview=terraform)
+    steps, previews = app.deployment().plan(command, preview=terraform)
     app.reporter.plan(steps, previews)
 
 

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from geobot.certs.files import check_new_file
+from geobot.errors import NoDeployment
+
 
 def destroy(
     ctx: typer.Context,
@@ -24,11 +27,17 @@ def destroy(
     app = ctx.obj
     if export is not None and no_export:
         raise typer.BadParameter("give either --export or --no-export", param_hint="--no-export")
-    approve = app.approval("destroy")
     name = app.factory.config.name
+    try:
+        deployment = app.deployment(approve_for="destroy", existing=True)
+    except NoDeployment as nothing:
+        app.reporter.result(f"nothing to destroy: {nothing.message}", {})
+        return
     path = None if no_export else (export or Path(f"{name}-certificate.pfx"))
+    if path is not None:
+        check_new_file(path, "--export")
     password = None if path is None else app.factory.export_password()
-    exported = app.factory.deployment(app.resume_command, approve).destroy(path, password)
+    exported = deployment.destroy(path, password)
     app.reporter.result(f"destroyed {name}", exported)
 
 

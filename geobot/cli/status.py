@@ -16,7 +16,7 @@ def status(ctx: typer.Context) -> None:
     With --output json, the same data as one JSON object.
     """
     app = ctx.obj
-    report = app.factory.deployment(app.resume_command, lambda question: False).status()
+    report = app.deployment(existing=True).status()
     state = "deployed" if report["deployed"] else "not fully deployed"
     title = f"deployment {report['deployment']} ({report['target']}): {state}"
     app.reporter.table(title, _summary(report), _rows(report.get("regions", {})), report)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Action = Literal["run", "skip"]
-Reason = Literal["new", "changed", "unfinished", "unchanged", "always", "destroyed"]
+Reason = Literal["new", "changed", "unfinished", "unchanged", "always", "deployed", "destroyed"]
 
 
 @dataclass(frozen=True)

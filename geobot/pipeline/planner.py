@@ -46,5 +46,5 @@ def plan_destroy(stages: Sequence[Stage], records: Mapping[str, Mapping[str, Any
         if status in (None, "destroyed"):
             steps.append(Step(stage.name, stage.description, "skip", "destroyed"))
         else:
-            steps.append(Step(stage.name, stage.description, "run", "unfinished" if status == "destroying" else "new"))
+            steps.append(Step(stage.name, stage.description, "run", "unfinished" if status == "destroying" else "deployed"))
     return Plan("destroy", tuple(steps))

@@ -82,7 +82,8 @@ class Runner:
         except Exception as exc:
             error = StageFailed(stage.name, exc, self.resume_command(command))
             self.journal.record(stage.name, status="failed", error=error.message)
-            self.emit(StageErrored(stage.name, time.monotonic() - started, error.message))
+            cause = exc.message if isinstance(exc, GeobotError) else f"{type(exc).__name__}: {exc}"
+            self.emit(StageErrored(stage.name, time.monotonic() - started, cause))
             if isinstance(exc, GeobotError) and exc.hint:
                 error.hint = f"{exc.hint}; then run `{self.resume_command(command)}` to resume from stage {stage.name}"
             raise error from exc

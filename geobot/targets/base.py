@@ -17,13 +17,17 @@ class CertificateOwner(Protocol):
 
     def renew(self, force: bool, within_days: int | None = None) -> tuple[bool, Pfx]: ...
 
-    def import_pfx(self, data: bytes, password: str | None) -> Pfx: ...
+    def import_pfx(self, data: bytes, password: str | None, source: str) -> Pfx: ...
 
-    def export(self, path: Path, password: str) -> Pfx: ...
+    def export(self, path: Path, password: str, option: str) -> Pfx: ...
 
 
 class Target(Protocol):
     name: str
+
+    def validate(self, deployment_dir: Path) -> None:
+        """Refuse bad input (exit 2) before a deploy creates or locks anything."""
+        ...
 
     def stages(self) -> Sequence[Stage]:
         """Deploy order; destroy runs their teardowns in reverse."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
+from geobot.certs.files import write_new_private
 from geobot.certs.pfx import Pfx, PfxError, build_pfx, covers_host, read_pfx, verify_pfx
 from geobot.config import Config
 from geobot.errors import CertError, InputError
@@ -143,29 +143,22 @@ class Certificates:
         self.install(fresh)
         return True, fresh
 
-    def import_pfx(self, data: bytes, password: str | None) -> Pfx:
+    def import_pfx(self, data: bytes, password: str | None, source: str = "the PFX") -> Pfx:
         try:
             pfx = verify_pfx(data, password, self.config.host_name)
         except PfxError as exc:
-            raise InputError(exc.message, exc.hint) from None
+            raise InputError(f"{source}: {exc.message}", exc.hint) from None
         self.install(pfx)
         return pfx
 
-    def export(self, path: Path, password: str) -> Pfx:
+    def export(self, path: Path, password: str, option: str = "--export") -> Pfx:
         """Write the certificate as a password-protected PFX and prove the file can be used again."""
         current = self.current()
         if current is None:
             raise CertError("the deployment holds no certificate to export",
                             "run `geobot deploy` to finish it, or destroy with --no-export")
         data = build_pfx(current.key, current.cert, current.chain, password)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise InputError(f"--export {path}: the file exists", "choose another path, or move that file away") from None
-        except OSError as exc:
-            raise InputError(f"--export {path}: cannot be written ({exc.strerror})", "choose a writable path with --export") from None
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        write_new_private(path, data, option)
         try:
             return verify_pfx(path.read_bytes(), password, self.config.host_name)
         except PfxError as exc:

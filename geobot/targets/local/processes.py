@@ -28,6 +28,7 @@ from pathlib import Path
 from geobot.errors import CloudError, InputError
 
 SCHEMA_VERSION = 1
+MARKER = "GEOBOT_SUPERVISED"  # in each child's environment: the record it belongs to
 POLL_SECONDS = 0.05
 _NAME = re.compile(r"[a-z0-9-]+")
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
@@ -59,6 +60,20 @@ def _ready(port: int, path: str | None) -> bool:
             return response.status == 200
     except (OSError, http.client.HTTPException):
         return False
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether `pid` itself holds the listening socket on `port` (not an older process it raced)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    with contextlib.suppress(OSError):
+        return any(os.readlink(fd) in inodes for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return False
 
 
 def _start_ticks(pid: int) -> int | None:
@@ -169,6 +184,8 @@ class Supervisor:
                 return "running"
             self._terminate(record, timeout=10.0)
             outcome = "restarted"
+        else:
+            self._stop_orphans(spec)
         if port_in_use(spec.port):
             raise InputError(f"port {spec.port} ({spec.name}) is in use by another program",
                              f"stop the program listening on 127.0.0.1:{spec.port}, or choose another port")
@@ -207,6 +224,19 @@ class Supervisor:
             os.fsync(f.fileno())
         os.replace(tmp, path)
 
+    def _stop_orphans(self, spec: ProcessSpec) -> None:
+        """Kill what geobot started for `spec` but never recorded (it was killed in between)."""
+        marker = f"{MARKER}={self.record_path(spec.name)}".encode() + b"\0"
+        found = False
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if marker in (entry / "environ").read_bytes():
+                        _signal_group(int(entry.name), signal.SIGKILL)
+                        found = True
+        if found:
+            _wait(lambda: not port_in_use(spec.port), 5.0)
+
     def _terminate(self, record: dict, timeout: float) -> bool:
         """SIGTERM the process group, SIGKILL it after `timeout`; never signals a pid that is not ours."""
         if not _alive(record):
@@ -228,7 +258,8 @@ class Supervisor:
         offset = os.fstat(fd).st_size
         try:
             child = subprocess.Popen(spec.argv, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, close_fds=True,
-                                     start_new_session=True, env={**os.environ, **spec.env}, cwd=spec.cwd)
+                                     start_new_session=True, cwd=spec.cwd,
+                                     env={**os.environ, **spec.env, MARKER: str(self.record_path(spec.name))})
         except OSError as exc:
             hint = f"check its command {spec.argv[0]!r}"
             raise CloudError(f"process {spec.name} could not start: {exc.strerror}", hint) from exc
@@ -241,7 +272,8 @@ class Supervisor:
             "digest": spec.digest(), "argv": list(spec.argv), "port": spec.port, "log": str(log),
             "started_at": time.time(),
         })
-        ready = _wait(lambda: child.poll() is not None or _ready(spec.port, spec.ready_path), timeout)
+        ready = _wait(lambda: child.poll() is not None
+                      or (_ready(spec.port, spec.ready_path) and _listens(child.pid, spec.port)), timeout)
         if ready and child.returncode is None:
             return
         _signal_group(child.pid, signal.SIGKILL)

@@ -1,8 +1,8 @@
 """The local target's first stages: the variables Terraform gets, and the preflight checks.
 
-preflight (always): the Terraform engine, the deployment directory, the loopback ports, and
-  for Let's Encrypt certbot and the ACME directory: everything checkable before anything is
-  created, so bad input stops the run with nothing changed.
+preflight (always): the Terraform engine, the deployment directory, and for Let's Encrypt
+  certbot and the ACME directory. The loopback ports are checked even earlier, by
+  `check_ports` before the deploy takes its lock, so a busy port changes nothing.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def declared_ports(config: Config) -> dict[int, tuple[str, str]]:
 
 class Preflight(Stage):
     name = "preflight"
-    description = "check Terraform, the state directory, the ports and the certificate source"
+    description = "check Terraform, the state directory and the certificate source"
     always_run = True
 
     def __init__(self, config: Config, binary: Binary, env: Mapping[str, str]) -> None:
@@ -70,7 +70,6 @@ class Preflight(Stage):
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         if not os.access(ctx.workdir, os.W_OK):
             raise CloudError(f"deployment directory {ctx.workdir} is not writable", "fix its permissions")
-        self._check_ports(Supervisor(ctx.workdir / "run"))
         outputs = {"terraform": self.binary.describe()}
         if self.config.certificate.source == "letsencrypt":
             from geobot.certs import acme
@@ -79,11 +78,14 @@ class Preflight(Stage):
             acme.check_directory(self.config.certificate.acme_directory, self.env)
         return outputs
 
-    def _check_ports(self, supervisor: Supervisor) -> None:
-        for port, (field, owner) in declared_ports(self.config).items():
-            if port_in_use(port) and not supervisor.state(owner).running:
-                where = "" if field != "local.bot_port" else f" (region {owner.removeprefix('bot-')})"
-                variable = {"local.https_port": "GEOBOT_LOCAL_HTTPS_PORT", "local.http_port": "GEOBOT_LOCAL_HTTP_PORT",
-                            "local.bot_port": "GEOBOT_LOCAL_BOT_PORT"}[field]
-                raise ConfigError(field, port, f"is in use by another program{where}",
-                                  f"stop that program, or choose a free port with {field} in geobot.toml or {variable}")
+
+def check_ports(config: Config, run_dir: Path) -> None:
+    """Every declared port is free or held by the process geobot runs there (a re-deploy)."""
+    ours = {state.name for state in Supervisor(run_dir).states() if state.running} if run_dir.is_dir() else set()
+    for port, (field, owner) in declared_ports(config).items():
+        if port_in_use(port) and owner not in ours:
+            where = "" if field != "local.bot_port" else f" (region {owner.removeprefix('bot-')})"
+            variable = {"local.https_port": "GEOBOT_LOCAL_HTTPS_PORT", "local.http_port": "GEOBOT_LOCAL_HTTP_PORT",
+                        "local.bot_port": "GEOBOT_LOCAL_BOT_PORT"}[field]
+            raise ConfigError(field, port, f"is in use by another program{where}",
+                              f"stop that program, or choose a free port with {field} in geobot.toml or {variable}")

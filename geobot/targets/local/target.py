@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
@@ -20,7 +21,7 @@ from geobot.targets.local.declarations import Declarations
 from geobot.targets.local.readiness import Online, Smoke, tls_endpoint
 from geobot.targets.local.report import local_status
 from geobot.targets.local.services import Configuration, Services
-from geobot.targets.local.stages import Preflight, render_variables
+from geobot.targets.local.stages import Preflight, check_ports, render_variables
 from geobot.terraform.engine import Engine
 
 
@@ -32,6 +33,9 @@ class LocalTarget:
         self.engine = engine
         self.auto_approve = auto_approve
         self.env = env
+
+    def validate(self, deployment_dir: Path) -> None:
+        check_ports(self.config, deployment_dir / "run")
 
     def stages(self) -> Sequence[Stage]:
         return (

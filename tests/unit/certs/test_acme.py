@@ -298,7 +298,7 @@ def test_check_directory_refuses_other_answers(status: int, body: bytes, message
     with answering(status, body) as url, pytest.raises(CertError) as caught:
         acme.check_directory(url, {})
     assert url in caught.value.message and message in caught.value.message
-    assert caught.value.hint == "check certificate.acme_directory (or --acme-directory) and the network"
+    assert caught.value.hint == "check certificate.acme_directory (or GEOBOT_ACME_DIRECTORY) and the network"
 
 
 def test_check_directory_refuses_urls_it_cannot_fetch_and_bad_bundles(tmp_path: Path) -> None:

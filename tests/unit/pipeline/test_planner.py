@@ -58,5 +58,5 @@ def test_destroy_plans_teardowns_in_reverse_and_skips_what_is_gone() -> None:
     assert [(s.stage, s.action, s.reason) for s in plan.steps] == [
         ("three", "skip", "destroyed"),
         ("two", "run", "unfinished"),
-        ("one", "run", "new"),
+        ("one", "run", "deployed"),
     ]

@@ -184,15 +184,19 @@ def test_record_of_another_boot_or_a_reused_pid_is_not_ours(sup: Supervisor, str
     record[field] = {"boot_id": "00000000-0000-0000-0000-000000000000",
                      "start_ticks": record["start_ticks"] + 1, "pid": stranger}[field]
     path.write_text(json.dumps(record))
-    try:
-        assert not sup.state("router").running
-        with pytest.raises(InputError):  # the port is held by a process it cannot prove is its own
-            sup.ensure(spec)
-        assert sup.stop("router", timeout=1) is False  # and it signals nobody
-        assert not path.exists()
-        assert not gone(stranger) and get(spec.port)
-    finally:
-        path.write_text(original)
+    assert not sup.state("router").running
+    assert sup.ensure(spec) == "started"  # the old server carries this record's marker: replaced, not feared
+    assert sup.state("router").running and json.loads(path.read_text())["pid"] != json.loads(original)["pid"]
+    assert not gone(stranger) and get(spec.port)
+
+
+def test_a_process_started_but_never_recorded_is_replaced(sup: Supervisor) -> None:
+    spec = server_spec("bot-eastus")
+    sup.ensure(spec)
+    first = json.loads(sup.record_path("bot-eastus").read_text())["pid"]
+    sup.record_path("bot-eastus").unlink()  # geobot was killed between starting it and writing the record
+    assert sup.ensure(spec) == "started"
+    assert gone(first) and sup.state("bot-eastus").running and get(spec.port)
 
 
 def test_port_held_by_another_program_is_an_input_error(sup: Supervisor) -> None:
