@@ -12,6 +12,14 @@ def deploy(ctx: typer.Context) -> None:
 
     Runs the target's stages in order, skipping those that finished with unchanged inputs.
     Each Terraform stage shows its plan and asks before applying, unless --auto-approve.
+
+    On the local target (the default) the regions are processes on this machine behind a
+    router that behaves like Traffic Manager: it probes each region, takes a failing one out
+    after probe.tolerated_failures + 1 failed probes, and lets clients keep an answer for
+    probe.dns_ttl seconds, so a request to a region that just failed fails. Set local.retry =
+    true (GEOBOT_ROUTER_RETRY=1) to retry such a request on the next healthy region instead,
+    as Azure Front Door can and DNS-based Traffic Manager cannot. Running deploy again restarts
+    any region process that crashed and leaves the others alone.
     """
     app = ctx.obj
     deployment = app.deployment(approve_for="deploy")
