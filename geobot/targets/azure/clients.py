@@ -1,0 +1,44 @@
+"""The Azure clients of one deployment, addressed by what `terraform/azure` outputs.
+
+The azure target's stages get their clients here and nowhere else. Each client is built when
+a stage asks for it and imports its SDK in its constructor, so `geobot --help` and the local
+target import no Azure SDK, and a stage that needs only Key Vault imports only azure-keyvault.
+Only the modules of this package import Azure SDKs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from geobot.targets.azure.botservice import BotService
+from geobot.targets.azure.keyvault import KeyVault
+from geobot.targets.azure.session import AzureSession
+from geobot.targets.azure.trafficmanager import TrafficManager
+from geobot.targets.azure.zipdeploy import ZipDeploy
+
+
+class AzureClients:
+    def __init__(self, session: AzureSession, outputs: Mapping[str, Any]) -> None:
+        """`outputs`: the values of `terraform output -json` (`Outputs.values`)."""
+        self.session = session
+        self.outputs = outputs
+
+    def traffic_manager(self) -> TrafficManager | None:
+        """None with the Front Door edge, which has no endpoints to wait for."""
+        profile = self.outputs.get("traffic_manager")
+        return TrafficManager(self.session, profile["resource_group"], profile["name"]) if profile else None
+
+    def expected_endpoints(self) -> dict[str, str]:
+        """Region → Traffic Manager endpoint name: what `wait_online(expect=...)` must see Online."""
+        return dict((self.outputs.get("traffic_manager") or {}).get("endpoints", {}))
+
+    def key_vault(self) -> KeyVault:
+        return KeyVault(self.session, self.outputs["key_vault"]["uri"])
+
+    def bot_service(self) -> BotService:
+        bot = self.outputs["bot"]
+        return BotService(self.session, bot["resource_group"], bot["name"])
+
+    def zip_deploy(self, region: str) -> ZipDeploy:
+        return ZipDeploy(self.session, self.outputs["regions"][region]["default_hostname"])
