@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from geobot.certs.pfx import Pfx
 from geobot.config import Config
 from geobot.targets.local.certificate import describe, installed
 from geobot.targets.local.declarations import Declarations
@@ -52,7 +53,6 @@ def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) 
             "latency_ms": endpoint.get("latency_ms"),
             "priority": region.priority,
         }
-    certificate = installed(declared) if declared.vault_url else None
     return {
         "url": public_url(config),
         "router": {
@@ -62,11 +62,11 @@ def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) 
             "pick": router.get("pick") if router else None,
         },
         "regions": regions,
-        "certificate": _certificate(certificate),
+        "certificate": _certificate(installed(declared)),
     }
 
 
-def _certificate(certificate: Any) -> dict[str, Any] | None:
+def _certificate(certificate: Pfx | None) -> dict[str, Any] | None:
     if certificate is None:
         return None
     info = describe(certificate)
