@@ -134,23 +134,17 @@ def test_a_killed_region_is_seen_degraded_avoided_and_restored_by_the_next_deplo
     assert geobot("destroy", "--auto-approve", "--no-export").returncode == 0
 
 
-def stage_running(geobot: Geobot, stage: str) -> bool:
-    try:
-        records = json.loads((geobot.deployment / "journal.json").read_text())["stages"]
-    except (OSError, ValueError, KeyError):
-        return False
-    return records.get(stage, {}).get("status") == "running"
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_deploy_killed_as_a_stage_starts_resumes_into_a_working_deployment(geobot: Geobot, stage: str) -> None:
-    process = geobot.start("--auto-approve", "deploy")
-    deadline = time.monotonic() + 60
-    while not stage_running(geobot, stage):
-        assert process.poll() is None and time.monotonic() < deadline, f"deploy ended before stage {stage} started"
-        time.sleep(0.002)
-    process.send_signal(signal.SIGKILL)
+    process = geobot.start("--output", "json", "--auto-approve", "deploy")
+    assert process.stdout is not None
+    for line in process.stdout:  # the event stream: a stage too short to see in the journal is still announced
+        event = json.loads(line)
+        if event["event"] == "stage_started" and event["stage"] == stage:
+            process.send_signal(signal.SIGKILL)
+            break
     process.wait()
+    assert process.returncode == -signal.SIGKILL, f"deploy ended before stage {stage} started"
 
     again = geobot("--auto-approve", "deploy")
     assert again.returncode == 0, again.stderr
