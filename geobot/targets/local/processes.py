@@ -154,7 +154,7 @@ class Supervisor:
     """Keeps named local processes running across geobot runs; all it knows lives in run_dir."""
 
     def __init__(self, run_dir: Path) -> None:
-        self.run_dir = Path(run_dir)
+        self.run_dir = Path(run_dir).absolute()  # absolute: the marker must name this deployment only
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir.chmod(0o700)
 
@@ -226,12 +226,12 @@ class Supervisor:
 
     def _stop_orphans(self, spec: ProcessSpec) -> None:
         """Kill what geobot started for `spec` but never recorded (it was killed in between)."""
-        marker = f"{MARKER}={self.record_path(spec.name)}".encode() + b"\0"
+        marker = f"\0{MARKER}={self.record_path(spec.name)}\0".encode()
         found = False
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):
-                    if marker in (entry / "environ").read_bytes():
+                    if marker in b"\0" + (entry / "environ").read_bytes():
                         _signal_group(int(entry.name), signal.SIGKILL)
                         found = True
         if found:

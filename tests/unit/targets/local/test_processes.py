@@ -282,3 +282,23 @@ def test_digest_follows_what_the_process_is_made_of() -> None:
                   ProcessSpec("router", ("srv",), 8080, env={"A": "2"}),
                   ProcessSpec("router", ("srv",), 8080, env={"A": "1"}, cwd=Path("/tmp"))):
         assert other.digest() != base.digest()
+
+
+def test_a_deployment_with_the_same_relative_state_path_elsewhere_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir(), second.mkdir()
+    monkeypatch.chdir(first)
+    ours = Supervisor(Path(".geobot/run"))
+    spec = server_spec("bot-eastus")
+    try:
+        ours.ensure(spec)
+        pid = ours.state("bot-eastus").pid
+        monkeypatch.chdir(second)
+        other = Supervisor(Path(".geobot/run"))  # same relative path, another deployment, no record
+        assert other.ensure(server_spec("bot-eastus")) == "started"
+        assert not gone(pid), "a process of another deployment was killed"
+        other.stop_all()
+    finally:
+        ours.stop_all()
