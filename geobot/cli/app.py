@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from geobot import __version__
-from geobot.cli import cert, chat, deploy, destroy, doctor, init, status
+from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, status
 from geobot.cli.context import AppContext
 from geobot.errors import GeobotError, Interrupted
 from geobot.factory import Options
@@ -94,7 +94,7 @@ def version(ctx: typer.Context) -> None:
     ctx.obj.reporter.result(f"geobot {__version__}", {})
 
 
-for module in (init, deploy, destroy, status, chat, cert, doctor):
+for module in (init, deploy, destroy, status, chat, cert, drill, doctor):
     module.register(app)
 
 
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, obj=app_ctx, standalone_mode=False, prog_name="geobot")
     except typer.Exit as done:
+        if done.exit_code == Interrupted.exit_code:  # Typer turns Ctrl-C into Exit(130)
+            app_ctx.reporter.error("interrupted", "run the same command again to resume")
         return done.exit_code
     except TyperException as exc:  # click's usage errors, as Typer raises them
         context = getattr(exc, "ctx", None)
