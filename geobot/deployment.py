@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from geobot.certs.pfx import describe
 from geobot.errors import ConfigError
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.model import Note, Plan
@@ -77,8 +78,8 @@ class Deployment:
             if export is not None and self.journal.stage("certificate").get("status") not in (None, "destroyed"):
                 assert password is not None
                 pfx = self.target.certificates(self.journal, self._note).export(export, password, "--export")
-                exported = {"exported": str(export), "subject": pfx.cert.subject.rfc4514_string(),
-                            "not_after": pfx.cert.not_valid_after_utc.isoformat()}
+                info = describe(pfx)
+                exported = {"exported": str(export), "subject": info["subject"], "not_after": info["not_after"]}
                 self._note(f"certificate exported to {export} and verified; tearing down")
             self.runner.destroy(stages, ctx)
             self.journal.remove()

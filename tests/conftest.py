@@ -24,12 +24,17 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return workdir
 
 
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def free_port_block(count: int) -> int:
     """The first of `count` consecutive free loopback ports (the bots listen on bot_port + i)."""
     for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
+        base = free_port()
         if base + count < 65000 and all(_free(base + i) for i in range(count)):
             return base
     raise RuntimeError("no block of free ports")

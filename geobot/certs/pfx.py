@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -124,6 +125,20 @@ def verify_pfx(data: bytes, password: str | None, host: str, now: datetime | Non
             "check the machine's clock, or wait until the certificate becomes valid",
         )
     return pfx
+
+
+def describe(pfx: Pfx) -> dict[str, Any]:
+    """What people and clients compare certificates by: names, dates, serial and fingerprint."""
+    cert = pfx.cert
+    days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).total_seconds() / 86400
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "serial": format(cert.serial_number, "x"),
+        "not_after": cert.not_valid_after_utc.isoformat(),
+        "days_left": round(days, 1),
+        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+    }
 
 
 def _secret(password: str | None) -> bytes | None:

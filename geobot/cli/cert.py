@@ -14,8 +14,10 @@ cert_app = typer.Typer(help="Export, import or renew the deployment's certificat
 
 
 def _summary(pfx) -> dict[str, str]:
-    return {"subject": pfx.cert.subject.rfc4514_string(), "issuer": pfx.cert.issuer.rfc4514_string(),
-            "not_after": pfx.cert.not_valid_after_utc.isoformat()}
+    from geobot.certs.pfx import describe
+
+    info = describe(pfx)
+    return {key: info[key] for key in ("subject", "issuer", "not_after")}
 
 
 @cert_app.command("export")

@@ -23,7 +23,7 @@ def status(ctx: typer.Context) -> None:
 
 
 def _summary(report: dict[str, Any]) -> list[str]:
-    lines = [f"stages: " + ", ".join(f"{name} {value}" for name, value in report["stages"].items())]
+    lines = ["stages: " + ", ".join(f"{name} {value}" for name, value in report["stages"].items())]
     if "url" in report:
         lines.append(f"url: {report['url']}/api/messages")
     router = report.get("router")

@@ -29,9 +29,8 @@ from geobot.bot.drill import DRILL_PATH, KEY_HEADER
 from geobot.bot.settings import DRILL_KEY
 from geobot.drill.users import Endpoint
 from geobot.errors import CloudError
-from geobot.targets.local.declarations import Declarations
+from geobot.targets.local.declarations import Declarations, router_status
 from geobot.targets.local.processes import Supervisor
-from geobot.targets.local.readiness import router_status
 from geobot.targets.local.services import SETTINGS_DIGEST
 
 APPLY_SECONDS = 1.5  # the router polls router.json about once a second

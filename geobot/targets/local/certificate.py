@@ -11,39 +11,21 @@ module waits until it serves it, so a renewal swaps certificates without a faile
 from __future__ import annotations
 
 import hashlib
-import json
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-
 from geobot.certs.files import write_new_private
-from geobot.certs.pfx import Pfx, PfxError, build_pfx, covers_host, read_pfx, verify_pfx
+from geobot.certs.pfx import Pfx, PfxError, build_pfx, covers_host, describe, read_pfx, verify_pfx
 from geobot.config import Config
 from geobot.errors import CertError, InputError
 from geobot.pipeline.planner import fingerprint
 from geobot.pipeline.stage import Stage, StageContext
-from geobot.targets.local.declarations import CERTIFICATE, Declarations
+from geobot.targets.local.declarations import CERTIFICATE, Declarations, router_status
 
 MARKER = "geobot-tls-settings"
 SERVED_TIMEOUT = 15.0
-
-
-def describe(pfx: Pfx) -> dict[str, Any]:
-    cert = pfx.cert
-    days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).total_seconds() / 86400
-    return {
-        "subject": cert.subject.rfc4514_string(),
-        "issuer": cert.issuer.rfc4514_string(),
-        "serial": format(cert.serial_number, "x"),
-        "not_after": cert.not_valid_after_utc.isoformat(),
-        "days_left": round(days, 1),
-        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
-    }
 
 
 def certificate_settings(config: Config) -> dict[str, Any]:
@@ -117,13 +99,11 @@ class Certificates:
         wanted = describe(pfx)["sha256"]
         deadline = time.monotonic() + SERVED_TIMEOUT
         while True:
-            try:
-                with urllib.request.urlopen(self.declared.status_url(), timeout=2) as response:
-                    served = (json.load(response).get("certificate") or {}).get("sha256")
-            except OSError:
+            status = router_status(self.declared)
+            if status is None:
                 self.note("the router is not running; it will serve the certificate when it starts")
                 return
-            if served == wanted:
+            if (status.get("certificate") or {}).get("sha256") == wanted:
                 return
             if time.monotonic() > deadline:
                 raise CertError(f"the router did not pick up the new certificate within {SERVED_TIMEOUT:.0f} s",

@@ -7,6 +7,8 @@ declarations rather than deriving paths or ports a second time.
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +61,25 @@ class Declarations:
     def process_specs(self, env: Mapping[str, str] | None = None) -> list[ProcessSpec]:
         """Bots first, then the router, which probes them."""
         return [_spec(path, env or {}) for path in (*(r.process for r in self.regions), self.router_process)]
+
+
+def get_json(url: str, timeout: float = 2.0) -> tuple[int, Any] | None:
+    """(status, body) of a loopback JSON endpoint, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.load(error)
+        except ValueError:
+            return error.code, None
+    except (OSError, ValueError):
+        return None
+
+
+def router_status(declared: Declarations) -> dict[str, Any] | None:
+    answer = get_json(declared.status_url())
+    return answer[1] if answer and answer[0] == 200 else None
 
 
 def _spec(path: Path, env: Mapping[str, str]) -> ProcessSpec:

@@ -12,7 +12,6 @@ import asyncio
 import json
 import ssl
 import time
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,26 +20,7 @@ from geobot.config import Config
 from geobot.errors import CloudError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.local.certificate import installed
-from geobot.targets.local.declarations import Declarations
-
-
-def get_json(url: str, timeout: float = 2.0) -> tuple[int, Any] | None:
-    """(status, body) of a loopback JSON endpoint, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, json.load(error)
-        except ValueError:
-            return error.code, None
-    except (OSError, ValueError):
-        return None
-
-
-def router_status(declared: Declarations) -> dict[str, Any] | None:
-    answer = get_json(declared.status_url())
-    return answer[1] if answer and answer[0] == 200 else None
+from geobot.targets.local.declarations import Declarations, get_json, router_status
 
 
 def public_url(config: Config) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from geobot.certs.pfx import Pfx
+from geobot.certs.pfx import Pfx, describe
 from geobot.config import Config
-from geobot.targets.local.certificate import describe, installed
-from geobot.targets.local.declarations import Declarations
+from geobot.targets.local.certificate import installed
+from geobot.targets.local.declarations import Declarations, get_json, router_status
 from geobot.targets.local.processes import ProcessState, Supervisor
-from geobot.targets.local.readiness import get_json, public_url, router_status
+from geobot.targets.local.readiness import public_url
 
 
 def process_word(state: ProcessState) -> str:

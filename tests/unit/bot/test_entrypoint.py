@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +11,10 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.conftest import free_port
 from tests.unit.bot.helpers import DRILL_KEY, make_vault, say
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -43,7 +37,7 @@ async def _wait_until_live(base: str, process: subprocess.Popen, deadline: float
 
 def test_bot_process_serves_a_turn_and_crashes_on_the_drill(tmp_path: Path) -> None:
     vault = make_vault(tmp_path)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "geobot.bot", "--vault-url", vault.url, "--host", "127.0.0.1"],
         env=_env(GEOBOT_BOT_REGION="North-Europe", PORT=str(port)),

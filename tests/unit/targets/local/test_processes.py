@@ -19,6 +19,7 @@ import pytest
 
 from geobot.errors import CloudError, InputError
 from geobot.targets.local.processes import ProcessSpec, Supervisor, port_in_use
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -39,12 +40,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 print("serving", flush=True)
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_spec(name: str, port: int | None = None, **env: str) -> ProcessSpec:
