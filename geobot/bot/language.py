@@ -6,10 +6,12 @@ served it. `check()` is what the deep health probe calls: a real query, bounded 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Protocol
 
-from geobot.nlu.clu import CluClient
+from geobot.bot.vaults import bot_credential
+from geobot.nlu.clu import READER, SCOPE, CluClient
 from geobot.nlu.model import default_model_path
 from geobot.nlu.recognizer import LocalRecognizer, Prediction
 
@@ -40,16 +42,37 @@ class LocalLanguage:
 
 
 class CluLanguage:
-    """A CLU deployment; one retry at most, since a user is waiting for the turn."""
+    """A CLU deployment; one retry at most, since a user is waiting for the turn.
 
-    def __init__(self, endpoint: str, key: str, project: str, deployment: str) -> None:
-        self._client = CluClient(endpoint, key, retries=1, request_timeout=5.0, max_wait=1.0)
+    With a key, the key. Without one (Azure, where Terraform turns keys off) a Microsoft Entra
+    token from the same credential the vault is read with: on App Service the web app's
+    user-assigned managed identity, picked by AZURE_CLIENT_ID, asked directly at the platform's
+    identity endpoint, not through DefaultAzureCredential's chain of other sources; elsewhere
+    (a bot run by hand against a real resource) DefaultAzureCredential, e.g. `az login`.
+    """
+
+    def __init__(self, endpoint: str, key: str | None, project: str, deployment: str) -> None:
+        if key:
+            self._credential = None
+            self._client = CluClient(endpoint, key, retries=1, request_timeout=5.0, max_wait=1.0)
+            auth = "key"
+        else:
+            self._credential = bot_credential()
+            client_id = os.environ.get("AZURE_CLIENT_ID")
+            identity = type(self._credential).__name__ + (f" {client_id}" if client_id else "")
+            hint = (f"{identity} needs a token for {SCOPE} and the role {READER} on this region's Language "
+                    "resource; on App Service, AZURE_CLIENT_ID must be the web app's user-assigned identity")
+            self._client = CluClient(endpoint, credential=self._credential, sign_in_hint=hint,
+                                     retries=1, request_timeout=5.0, max_wait=1.0)
+            auth = f"Microsoft Entra token of {identity}"
         self._project = project
         self._deployment = deployment
-        self.description = f"CLU {endpoint} {project}/{deployment}"
+        self.description = f"CLU {endpoint} {project}/{deployment} ({auth})"
 
     async def recognize(self, text: str) -> Prediction:
         return await self._client.analyze(text, self._project, self._deployment)
 
     async def close(self) -> None:
         await self._client.close()
+        if self._credential is not None:
+            self._credential.close()

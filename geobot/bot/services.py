@@ -103,7 +103,7 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> S
             if settings.language_endpoint == "local":
                 services.language = LocalLanguage()
             else:
-                services.language = CluLanguage(settings.language_endpoint, settings.language_key or "",
+                services.language = CluLanguage(settings.language_endpoint, settings.language_key,
                                                 settings.language_project, settings.language_deployment)
         except Exception as exc:  # a bad model file names file and line; other errors their kind
             services.problems["language"] = getattr(exc, "message", exc.__class__.__name__)

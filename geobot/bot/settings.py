@@ -6,7 +6,9 @@ Language resource while sharing the rest.
 
     geobot-language-endpoint[-<region>]   "local" (recognizer trained from luis/) or
                                           https://<name>.cognitiveservices.azure.com   required
-    geobot-language-key[-<region>]        Language resource key                   with https
+    geobot-language-key[-<region>]        Language resource key; absent: the managed identity
+                                          (a Microsoft Entra token, as in Azure, where
+                                          Terraform turns the keys off)
     geobot-language-project               CLU project name           (default: geobot)
     geobot-language-deployment            CLU deployment name        (default: production)
     geobot-store-url                      sqlite:///abs/path.db, or the Cosmos DB endpoint
@@ -109,8 +111,6 @@ def load_settings(get_secret: Callable[[str], str | None], region: str, vault_ur
         problems["language"] = f"not configured: secret {LANGUAGE_ENDPOINT} is missing"
     elif endpoint != "local" and not endpoint.startswith(("https://", "http://")):
         problems["language"] = f"secret {LANGUAGE_ENDPOINT} must be 'local' or an https:// endpoint"
-    elif endpoint != "local" and key is None:
-        problems["language"] = f"not configured: secret {LANGUAGE_KEY} is missing for {endpoint}"
     store_url = read(STORE_URL)
     if store_url is None:
         problems["store"] = f"not configured: secret {STORE_URL} is missing"

@@ -24,7 +24,7 @@ class KeyVaultSecrets:
     def __init__(self, url: str, credential: Any = None, **client_options: Any) -> None:
         from azure.keyvault.secrets import SecretClient
 
-        self._client = SecretClient(url, credential or _credential(), **client_options)
+        self._client = SecretClient(url, credential or bot_credential(), **client_options)
 
     def get_secret(self, name: str) -> str | None:
         from azure.core.exceptions import ResourceNotFoundError
@@ -35,7 +35,7 @@ class KeyVaultSecrets:
             return None
 
 
-def _credential() -> Any:
+def bot_credential() -> Any:
     client_id = os.environ.get("AZURE_CLIENT_ID") or None  # set for a user-assigned identity
     if os.environ.get("IDENTITY_ENDPOINT"):  # App Service: go straight to its identity endpoint
         from azure.identity import ManagedIdentityCredential

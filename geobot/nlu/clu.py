@@ -1,6 +1,6 @@
 """Client for Conversational Language Understanding (Azure AI Language), LUIS's successor.
 
-The four documented REST calls, authenticated with `Ocp-Apim-Subscription-Key`:
+The four documented REST calls:
 
     POST {endpoint}/language/authoring/analyze-conversations/projects/{p}/:import?api-version=…&format=Luis
          body: the LUIS app export, unchanged                               → 202 + operation-location
@@ -8,20 +8,34 @@ The four documented REST calls, authenticated with `Ocp-Apim-Subscription-Key`:
     PUT  …/projects/{p}/deployments/{d}?api-version=… {"trainedModelLabel"}              → 202 + operation-location
     POST {endpoint}/language/:analyze-conversations?api-version=…   {"kind": "Conversation", …} → 200
 
+Each call is authenticated one of two ways, chosen when the client is made:
+- a resource key, sent as `Ocp-Apim-Subscription-Key` (the local-auth path);
+- a Microsoft Entra token, sent as `Authorization: Bearer …`, from an azure-core *sync*
+  TokenCredential for the scope https://cognitiveservices.azure.com/.default. This is the
+  Azure target's only path: Terraform turns the resources' keys off. The deployer signs in
+  with the sync credential geobot uses for every Azure call (`AzureSession.credential`, holding
+  Cognitive Services Language Owner), the bot with its managed identity (Language Reader).
+  The credential is asked in a worker thread, so `az login`'s subprocess or the identity
+  endpoint never blocks the event loop, and only when the cached token is within
+  REFRESH_MARGIN of expiring. azure-core is imported only on this path, so the key and the
+  local target need no Azure SDK.
+
 Long-running jobs are polled at their operation-location (only on the endpoint's own origin,
-so the key never leaves it) until `succeeded`, or fail with the job's errors. 429 and 5xx
-answers, and connection failures, are retried, waiting as long as Retry-After (or
-retry-after-ms) says, else with exponential backoff.
+so the key or token never leaves it) until `succeeded`, or fail with the job's errors. 429 and
+5xx answers, and connection failures, are retried, waiting as long as Retry-After (or
+retry-after-ms) says, else with exponential backoff. 401 and 403 are not retried: they say
+what to fix (sign in, or which role is missing).
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 import aiohttp
@@ -30,8 +44,17 @@ from geobot.errors import CloudError
 from geobot.nlu.entities import Entity
 from geobot.nlu.recognizer import Prediction
 
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, TokenCredential
+
 API_VERSION = "2023-04-01"
 AUTHORING = "/language/authoring/analyze-conversations/projects"
+SCOPE = "https://cognitiveservices.azure.com/.default"
+REFRESH_MARGIN = 300.0  # seconds before expiry a token is renewed, as azure-core's bearer policy does
+OWNER = "Cognitive Services Language Owner"  # may import, train and deploy
+READER = "Cognitive Services Language Reader"  # may query deployments
+SIGN_IN_HINT = (f"run `az login` as a user with the role {OWNER} on the Language resource "
+                "(in CI: AZURE_CLIENT_ID/AZURE_TENANT_ID and a federated token)")
 _RUNNING = {"notStarted", "running", "cancelling"}
 
 
@@ -40,13 +63,20 @@ class CluError(CloudError):
 
 
 class CluClient:
-    """Import, train, deploy and query one Language resource. Use as `async with`."""
+    """Import, train, deploy and query one Language resource. Use as `async with`.
+
+    Pass exactly one of `key` and `credential`. `sign_in_hint` is what a failed or refused
+    token tells the user to do; the default suits the deployer, the bot names its identity.
+    The caller owns the credential (it is often shared): `close()` does not close it.
+    """
 
     def __init__(
         self,
         endpoint: str,
-        key: str,
+        key: str | None = None,
         *,
+        credential: TokenCredential | None = None,
+        sign_in_hint: str = SIGN_IN_HINT,
         api_version: str = API_VERSION,
         retries: int = 5,
         poll_interval: float = 5.0,
@@ -56,13 +86,23 @@ class CluClient:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if (key is None) == (credential is None):
+            raise ValueError("CluClient needs exactly one of key and credential")
         self.endpoint = endpoint.rstrip("/")
+        endpoint_url = urlparse(self.endpoint)
+        if credential is not None and endpoint_url.scheme != "https" and not _loopback(endpoint_url.hostname):
+            raise CluError(f"{self.endpoint}: a Microsoft Entra token is sent over https only",
+                           "use the Language resource's https:// endpoint")
         self.api_version = api_version
         self.retries = retries
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
         self.max_wait = max_wait
         self._key = key
+        self._credential = credential
+        self._sign_in_hint = sign_in_hint
+        self._token: AccessToken | None = None
+        self._token_lock = asyncio.Lock()  # concurrent calls wait for one token request
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._sleep = sleep
         self._clock = clock
@@ -96,11 +136,20 @@ class CluClient:
         url = f"{self._project(project)}/deployments/{quote(deployment, safe='')}?api-version={self.api_version}"
         return await self._job("deploy", project, "PUT", url, {"trainedModelLabel": model_label})
 
-    async def publish(self, project: str, deployment: str, luis_app: dict, model_label: str) -> None:
-        """Import, train and deploy: what a region's language stage does."""
+    async def publish(
+        self, project: str, deployment: str, luis_app: dict, model_label: str,
+        progress: Callable[[str], None] = lambda step: None,
+    ) -> dict:
+        """Import, train and deploy: what a region's language stage does; returns the deploy job.
+
+        `progress` hears "import", "train" and "deploy" as each step starts.
+        """
+        progress("import")
         await self.import_luis(project, luis_app)
+        progress("train")
         await self.train(project, model_label)
-        await self.deploy(project, deployment, model_label)
+        progress("deploy")
+        return await self.deploy(project, deployment, model_label)
 
     # -- runtime -----------------------------------------------------------------------
 
@@ -112,7 +161,7 @@ class CluClient:
             "parameters": {"projectName": project, "deploymentName": deployment, "stringIndexType": "TextElement_V8"},
         }
         url = f"{self.endpoint}/language/:analyze-conversations?api-version={self.api_version}"
-        _, _, answer = await self._request("POST", url, body, f"CLU query of {project}/{deployment}")
+        _, _, answer = await self._request("POST", url, body, f"CLU query of {project}/{deployment}", READER)
         try:
             prediction = answer["result"]["prediction"]
             intents = tuple((i["category"], float(i["confidenceScore"])) for i in prediction["intents"])
@@ -133,7 +182,7 @@ class CluClient:
 
     async def _job(self, what: str, project: str, method: str, url: str, body: dict) -> dict:
         action = f"CLU {what} of project {project}"
-        status, headers, _ = await self._request(method, url, body, action)
+        status, headers, _ = await self._request(method, url, body, action, OWNER)
         location = headers.get("operation-location")
         if status != 202 or not location:
             raise CluError(f"{action}: expected 202 with an operation-location, got {status}")
@@ -141,7 +190,7 @@ class CluClient:
             raise CluError(f"{action}: operation-location {location} is not on {self.endpoint}")
         deadline = self._clock() + self.poll_timeout
         while True:
-            _, headers, job = await self._request("GET", location, None, action)
+            _, headers, job = await self._request("GET", location, None, action, OWNER)
             state = job.get("status")
             if state == "succeeded":
                 return job
@@ -154,10 +203,11 @@ class CluClient:
             wait = _retry_after(headers, self.max_wait)
             await self._sleep(self.poll_interval if wait is None else wait)
 
-    async def _request(self, method: str, url: str, body: Any, action: str) -> tuple[int, dict, Any]:
+    async def _request(self, method: str, url: str, body: Any, action: str, role: str) -> tuple[int, dict, Any]:
+        """One call, retried as the module says; `role` is the one a 403 names as missing."""
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
-        headers = {"Ocp-Apim-Subscription-Key": self._key}
+        headers = await self._auth_headers(action)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
@@ -176,11 +226,39 @@ class CluClient:
                 continue
             answer = _json(raw)
             if status >= 400:
+                if status == 401:
+                    self._token = None  # a refused token is not offered again
                 error = answer.get("error", {}) if isinstance(answer, dict) else {}
                 raise CluError(f"{action}: HTTP {status} {error.get('code', '')}: {error.get('message', '')}".rstrip(),
-                               _hint(status))
+                               self._hint(status, role))
             return status, answer_headers, answer
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _auth_headers(self, action: str) -> dict[str, str]:
+        """The key, or a bearer token: the cached one unless it is near expiry, else a fresh one."""
+        if self._key is not None:
+            return {"Ocp-Apim-Subscription-Key": self._key}
+        async with self._token_lock:
+            if self._token is None or self._token.expires_on - time.time() < REFRESH_MARGIN:
+                from azure.core.exceptions import AzureError
+
+                try:
+                    self._token = await asyncio.to_thread(self._credential.get_token, SCOPE)
+                except AzureError as exc:
+                    raise CluError(f"{action}: no Microsoft Entra token for {self.endpoint}: "
+                                   f"{_first_line(str(exc)) or exc.__class__.__name__}", self._sign_in_hint) from exc
+            return {"Authorization": f"Bearer {self._token.token}"}
+
+    def _hint(self, status: int, role: str) -> str:
+        if status in (401, 403) and self._credential is None:
+            return "check the Language resource key (Ocp-Apim-Subscription-Key) in the vault"
+        if status == 401:
+            return self._sign_in_hint
+        if status == 403:
+            return f"give the identity the role '{role}' on the Language resource (role assignments take minutes to apply)"
+        if status == 404:
+            return "check the project and deployment names, or run the language stage again"
+        return "see the error above; fix the input and retry"
 
 
 def _resolved(entity: dict) -> str | int:
@@ -193,6 +271,20 @@ def _resolved(entity: dict) -> str | int:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return int(value) if float(value).is_integer() else value
     return entity["text"]
+
+
+def _loopback(host: str | None) -> bool:
+    """Whether `host` is this machine, where plain http cannot be overheard (tests, emulators)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -231,11 +323,3 @@ def _retry_after(headers: dict, cap: float) -> float | None:
     except (TypeError, ValueError):
         return None
     return min(max(when.timestamp() - time.time(), 0.0), cap)
-
-
-def _hint(status: int) -> str:
-    if status in (401, 403):
-        return "check the Language resource key (Ocp-Apim-Subscription-Key) in the vault"
-    if status == 404:
-        return "check the project and deployment names, or run the language stage again"
-    return "see the error above; fix the input and retry"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from pathlib import Path
 
 import aiohttp
@@ -122,6 +124,46 @@ def test_language_health_queries_the_clu_endpoint(tmp_path: Path) -> None:
 
     (up_status, up), requests, (down_status, down) = asyncio.run(scenario())
     assert up_status == 200 and up["components"]["language"]["detail"].startswith("CLU http://")
+    assert up["components"]["language"]["detail"].endswith("geobot/production (key)")  # how, never the key
     assert requests[0].headers["Ocp-Apim-Subscription-Key"] == "k"  # the region's own key
     assert requests[0].body["parameters"]["projectName"] == "geobot"
     assert down_status == 503 and down["failed"] == ["language"]
+
+
+def test_without_a_key_the_language_is_queried_as_the_managed_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on App Service: the real ManagedIdentityCredential asks the platform's identity endpoint
+    (served here by the contract server) for the user-assigned identity AZURE_CLIENT_ID names."""
+    for name in [n for n in os.environ if n.startswith(("AZURE_", "IDENTITY_", "MSI_", "IMDS_"))]:
+        monkeypatch.delenv(name)
+    client_id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    monkeypatch.setenv("AZURE_CLIENT_ID", client_id)
+    monkeypatch.setenv("IDENTITY_HEADER", "identity-header-value")
+    answer = fixture("language", "AnalyzeConversations_Conversation")["responses"]["200"]["body"]
+    token = {  # the App Service identity endpoint's documented answer
+        "access_token": "managed-identity-token", "expires_on": str(int(time.time()) + 3600),
+        "resource": "https://cognitiveservices.azure.com", "token_type": "Bearer", "client_id": client_id,
+    }
+
+    async def scenario():
+        async with ContractServer() as azure:
+            monkeypatch.setenv("IDENTITY_ENDPOINT", f"{azure.url}/msi/token")
+            azure.expect("GET", "/msi/token", 200, token)
+            azure.expect("POST", "/language/:analyze-conversations", 200, answer)
+            azure.expect("POST", "/language/:analyze-conversations", 200, answer)
+            vault = make_vault(tmp_path, **{names.LANGUAGE_ENDPOINT: azure.url})  # no key, as Terraform writes it
+            async with serve(vault, "west") as base, aiohttp.ClientSession() as http:
+                first, second = await health(http, base), await health(http, base)
+            return azure.url, first, second, azure.requests
+
+    url, (status, body), second, (identity, query, again) = asyncio.run(scenario())
+    assert status == 200 and second[0] == 200
+    assert body["components"]["language"]["detail"] == (
+        f"CLU {url} geobot/production (Microsoft Entra token of ManagedIdentityCredential {client_id})")
+    assert identity.query["resource"] == "https://cognitiveservices.azure.com"
+    assert identity.query["client_id"] == client_id
+    assert identity.headers["X-IDENTITY-HEADER"] == "identity-header-value"
+    for request in (query, again):  # the second probe reuses the token
+        assert request.headers["Authorization"] == "Bearer managed-identity-token"
+        assert "Ocp-Apim-Subscription-Key" not in request.headers

@@ -36,7 +36,6 @@ def test_secret_values_stay_out_of_repr() -> None:
 
 @pytest.mark.parametrize("change, component, words", [
     ({names.LANGUAGE_ENDPOINT: None, f"{names.LANGUAGE_ENDPOINT}-west": None}, "language", names.LANGUAGE_ENDPOINT),
-    ({names.LANGUAGE_KEY: None}, "language", names.LANGUAGE_KEY),
     ({f"{names.LANGUAGE_ENDPOINT}-west": "ftp://x"}, "language", "'local' or an https://"),
     ({names.STORE_URL: None}, "store", names.STORE_URL),
     ({names.STORE_URL: "mysql://x"}, "store", "sqlite:///"),
@@ -48,6 +47,13 @@ def test_missing_or_bad_settings_become_named_problems(change: dict, component: 
     settings = load_settings(secrets.get, "west", KEYVAULT)
     assert list(settings.problems) == [component]
     assert words in settings.problems[component]
+
+
+def test_an_https_endpoint_without_a_key_means_the_managed_identity() -> None:
+    secrets = {**GOOD, names.LANGUAGE_KEY: None}  # as Terraform writes it: the endpoint, no key
+    settings = load_settings(secrets.get, "west", KEYVAULT)
+    assert settings.problems == {}
+    assert (settings.language_endpoint, settings.language_key) == ("https://west.cognitiveservices.azure.com", None)
 
 
 def test_anonymous_is_allowed_with_a_local_vault() -> None:

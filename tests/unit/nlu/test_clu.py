@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
+from azure.core.credentials import AccessToken
 
 from geobot.nlu.clu import CluClient, CluError
 from geobot.nlu.model import default_model_path, load_model
@@ -221,3 +225,152 @@ def test_resolved_values_come_from_list_keys_and_number_resolutions() -> None:
 
     prediction = asyncio.run(scenario())
     assert [(e.category, e.value) for e in prediction.entities] == [("city", "New York"), ("number", 4)]
+
+
+# -- Microsoft Entra tokens (the Azure target: Terraform turns the resources' keys off) -----------
+
+SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+class Tokens:
+    """A sync TokenCredential as azure-core defines it: numbered tokens, every request recorded."""
+
+    def __init__(self, lifetime: int = 3600) -> None:
+        self.lifetime = lifetime
+        self.asked: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.asked.append(scopes)
+        time.sleep(0.01)  # a real credential takes a while: concurrent callers overlap here
+        return AccessToken(f"token-{len(self.asked)}", int(time.time()) + self.lifetime)
+
+
+def answers(server: ContractServer, count: int) -> None:
+    for _ in range(count):
+        server.expect("POST", "/language/:analyze-conversations", 200,
+                      lang("AnalyzeConversations_Conversation")["responses"]["200"]["body"])
+
+
+def test_token_auth_sends_one_bearer_token_and_no_key() -> None:
+    tokens = Tokens()
+
+    async def scenario():
+        async with ContractServer() as server:
+            base = f"{AUTHORING}/EmailApp"
+            job = accepted(server, "POST", f"{base}/:import", "ConversationAuthoring_ImportProject")
+            server.expect("GET", job, 200, body("ConversationAuthoring_GetImportStatus"))
+            answers(server, 2)
+            async with CluClient(server.url, credential=tokens, sleep=Sleeps()) as client:
+                await client.import_luis("EmailApp", {"luis_schema_version": "7.0.0"})
+                await client.analyze("hi", "p", "d")
+                await client.analyze("hi again", "p", "d")
+            return server.requests
+
+    requests = asyncio.run(scenario())
+    assert len(requests) == 4
+    assert [r.headers.get("Authorization") for r in requests] == ["Bearer token-1"] * 4
+    assert not any("Ocp-Apim-Subscription-Key" in r.headers for r in requests)
+    assert tokens.asked == [(SCOPE,)]  # asked once, for the Cognitive Services scope, then reused
+
+
+def test_a_token_near_expiry_is_renewed() -> None:
+    tokens = Tokens(lifetime=60)  # inside the five minutes before expiry in which tokens are renewed
+
+    async def scenario():
+        async with ContractServer() as server:
+            answers(server, 2)
+            async with CluClient(server.url, credential=tokens) as client:
+                await client.analyze("hi", "p", "d")
+                await client.analyze("hi", "p", "d")
+            return server.requests
+
+    requests = asyncio.run(scenario())
+    assert [r.headers["Authorization"] for r in requests] == ["Bearer token-1", "Bearer token-2"]
+
+
+def test_concurrent_calls_share_one_token_request() -> None:
+    tokens = Tokens()
+
+    async def scenario():
+        async with ContractServer() as server:
+            answers(server, 3)
+            async with CluClient(server.url, credential=tokens) as client:
+                await asyncio.gather(*(client.analyze("hi", "p", "d") for _ in range(3)))
+            return server.requests
+
+    requests = asyncio.run(scenario())
+    assert len(tokens.asked) == 1 and {r.headers["Authorization"] for r in requests} == {"Bearer token-1"}
+
+
+def test_a_refused_token_says_sign_in_and_is_not_used_again() -> None:
+    tokens = Tokens()
+    refused = {"error": {"code": "401", "message": "Access denied due to invalid token or wrong API endpoint."}}
+
+    async def scenario():
+        async with ContractServer() as server:
+            server.expect("POST", "/language/:analyze-conversations", 401, refused)
+            answers(server, 1)
+            async with CluClient(server.url, credential=tokens, sleep=Sleeps()) as client:
+                with pytest.raises(CluError) as caught:
+                    await client.analyze("hi", "p", "d")
+                await client.analyze("hi", "p", "d")
+            return server.requests, caught.value
+
+    requests, error = asyncio.run(scenario())
+    assert error.message.startswith("CLU query of p/d: HTTP 401")
+    assert "run `az login`" in error.hint and "Ocp-Apim-Subscription-Key" not in error.hint
+    assert [r.headers["Authorization"] for r in requests] == ["Bearer token-1", "Bearer token-2"]  # no retry with it
+
+
+@pytest.mark.parametrize("call, role", [
+    (lambda client: client.train("EmailApp", "m"), "Cognitive Services Language Owner"),
+    (lambda client: client.analyze("hi", "p", "d"), "Cognitive Services Language Reader"),
+])
+def test_a_missing_role_is_named(call: Callable[[CluClient], Awaitable[object]], role: str) -> None:
+    denied = {"error": {"code": "PermissionDenied", "message": "The principal lacks the required data action."}}
+
+    async def scenario():
+        async with ContractServer() as server:
+            for path in (f"{AUTHORING}/EmailApp/:train", "/language/:analyze-conversations"):
+                server.expect("POST", path, 403, denied)
+            async with CluClient(server.url, credential=Tokens(), sleep=Sleeps()) as client:
+                with pytest.raises(CluError) as caught:
+                    await call(client)
+            return server.requests, caught.value
+
+    requests, error = asyncio.run(scenario())
+    assert len(requests) == 1 and "HTTP 403 PermissionDenied" in error.message
+    assert f"role '{role}'" in error.hint
+
+
+def test_no_sign_in_is_a_clu_error_that_says_az_login(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from azure.identity import AzureCliCredential
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `az` to ask: the state of a machine never signed in
+
+    async def scenario():
+        async with ContractServer() as server:
+            async with CluClient(server.url, credential=AzureCliCredential()) as client:
+                with pytest.raises(CluError) as caught:
+                    await client.train("EmailApp", "m")
+            return server.requests, caught.value
+
+    requests, error = asyncio.run(scenario())
+    assert requests == []
+    assert error.message.startswith("CLU train of project EmailApp: no Microsoft Entra token for http://127.0.0.1:")
+    assert "Azure CLI not found" in error.message
+    assert error.hint.startswith("run `az login`")
+
+
+def test_exactly_one_of_key_and_credential() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        CluClient("https://lang.cognitiveservices.azure.com", KEY, credential=Tokens())
+    with pytest.raises(ValueError, match="exactly one"):
+        CluClient("https://lang.cognitiveservices.azure.com")
+
+
+def test_tokens_go_over_https_only() -> None:
+    with pytest.raises(CluError, match="over https only"):
+        CluClient("http://lang.cognitiveservices.azure.com", credential=Tokens())
+    CluClient("https://lang.cognitiveservices.azure.com", credential=Tokens())
+    CluClient("http://localhost:5000", credential=Tokens())  # this machine: tests and emulators

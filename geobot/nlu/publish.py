@@ -1,0 +1,78 @@
+"""The Azure deploy's language stage: the same LUIS model published to every region's CLU.
+
+Each bot region queries its own Language resource, so the model is imported, trained and
+deployed once per region. The regions are independent, so they run in parallel, and each one
+runs to its end even when another fails: a re-run then redoes only work that was not done
+(import replaces the project, deploy replaces what the deployment served). All failures are
+reported together, in one CluError naming every failed region.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geobot.nlu.clu import CluClient, CluError
+from geobot.nlu.model import default_model_path, load_model
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+
+def load_luis_app(path: Path | None = None) -> dict:
+    """The LUIS export to import: the sample bot's `luis/geobot.luis.json` unless `path` is given.
+
+    It is checked as the local recognizer checks it, so a bad file stops the stage with its
+    file and line (ModelError, exit 2) before any region is touched; CLU gets it unchanged.
+    """
+    return load_model(path or default_model_path()).raw
+
+
+async def publish_regions(
+    endpoints: Mapping[str, str],
+    credential: TokenCredential,
+    project: str,
+    deployment: str,
+    luis_app: dict,
+    model_label: str,
+    progress: Callable[[str, str], None],
+) -> dict[str, str]:
+    """Import, train and deploy `luis_app` as `project`/`deployment` in every region at once.
+
+    `endpoints` maps region → its Language endpoint; `credential` is the deployer's (sync)
+    TokenCredential, shared by all regions. `progress(region, step)` hears "import", "train",
+    "deploy" and "done", or "failed". Returns region → the id of the deployment job that put
+    the model live (what the stage records). Raises one CluError naming each failed region.
+    """
+
+    async def one(region: str, endpoint: str) -> str:
+        try:
+            async with CluClient(endpoint, credential=credential) as client:
+                job = await client.publish(project, deployment, luis_app, model_label,
+                                           lambda step: progress(region, step))
+        except CluError:
+            progress(region, "failed")
+            raise
+        progress(region, "done")
+        return str(job.get("jobId", ""))
+
+    regions = list(endpoints)
+    results = await asyncio.gather(*(one(r, endpoints[r]) for r in regions), return_exceptions=True)
+    published: dict[str, str] = {}
+    failed: dict[str, CluError] = {}
+    for region, result in zip(regions, results, strict=True):
+        if isinstance(result, CluError):
+            failed[region] = result
+        elif isinstance(result, BaseException):
+            raise result  # not the service's answer but a defect: show it as it is
+        else:
+            published[region] = result
+    if failed:
+        raise CluError(
+            f"the language model is not live in {len(failed)} of {len(regions)} regions: "
+            + "; ".join(f"{region}: {error.message}" for region, error in failed.items()),
+            "; ".join(dict.fromkeys(error.hint for error in failed.values() if error.hint)),
+        )
+    return published
