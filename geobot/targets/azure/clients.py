@@ -1,9 +1,10 @@
 """The Azure clients of one deployment, addressed by what `terraform/azure` outputs.
 
-The azure target's stages get their clients here and nowhere else. Each client is built when
-a stage asks for it and imports its SDK in its constructor, so `geobot --help` and the local
-target import no Azure SDK, and a stage that needs only Key Vault imports only azure-keyvault.
-Only the modules of this package import Azure SDKs.
+The azure target's stages get their clients here and nowhere else; preflight, which runs
+before Terraform has output anything, gets its subscription-wide ones from `PreflightClients`.
+Each client is built when a stage asks for it and imports its SDK in its constructor, so
+`geobot --help` and the local target import no Azure SDK, and a stage that needs only Key
+Vault imports only azure-keyvault. Only the modules of this package import Azure SDKs.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from geobot.targets.azure.botservice import BotService
+from geobot.targets.azure.botservice import BotNames, BotService
 from geobot.targets.azure.keyvault import KeyVault
+from geobot.targets.azure.providers import Providers
 from geobot.targets.azure.session import AzureSession
-from geobot.targets.azure.trafficmanager import TrafficManager
+from geobot.targets.azure.trafficmanager import TrafficManager, TrafficManagerNames
+from geobot.targets.azure.vaults import Vaults
 from geobot.targets.azure.zipdeploy import ZipDeploy
 
 
@@ -42,3 +45,22 @@ class AzureClients:
 
     def zip_deploy(self, region: str) -> ZipDeploy:
         return ZipDeploy(self.session, self.outputs["regions"][region]["default_hostname"])
+
+
+class PreflightClients:
+    """The subscription-wide clients preflight needs: addressed by the session alone."""
+
+    def __init__(self, session: AzureSession) -> None:
+        self.session = session
+
+    def providers(self) -> Providers:
+        return Providers(self.session)
+
+    def traffic_manager_names(self) -> TrafficManagerNames:
+        return TrafficManagerNames(self.session)
+
+    def vaults(self) -> Vaults:
+        return Vaults(self.session)
+
+    def bot_names(self) -> BotNames:
+        return BotNames(self.session)

@@ -40,6 +40,19 @@ class KeyVault:
             role=SECRETS_ROLE,
         )
 
+    def get_secret(self, name: str) -> str | None:
+        """The secret's current value; None when there is no such secret."""
+        try:
+            secret = call(
+                f"read secret '{name}' from Key Vault {self.url}",
+                lambda: self._secrets.get_secret(name),
+                retry=self._retry,
+                role=EXPORT_ROLE,
+            )
+        except AzureNotFound:
+            return None
+        return secret.value
+
     def delete_secret(self, name: str) -> None:
         """Delete (soft-delete) a secret; one that is already gone is fine.
 
@@ -67,6 +80,13 @@ class KeyVault:
             role=CERTIFICATES_ROLE,
         )
         return (imported.properties.x509_thumbprint or b"").hex()
+
+    def get_certificate(self, name: str) -> bytes | None:
+        """Like export_certificate, but None when the vault holds no such certificate yet."""
+        try:
+            return self.export_certificate(name)
+        except AzureNotFound:
+            return None
 
     def export_certificate(self, name: str) -> bytes:
         """The current version of certificate `name` as an unprotected PFX, from its backing secret."""

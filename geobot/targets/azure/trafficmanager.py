@@ -3,7 +3,7 @@
 The endpoint switch must not happen before Traffic Manager routes to every region, and a wait
 that times out must stop the deploy (the original project's waits carried on regardless), so
 `wait_online` either returns with every endpoint Online or raises, naming the endpoints that
-are not and why.
+are not and why. Before any of that, preflight checks that the profile's DNS name is free.
 """
 
 from __future__ import annotations
@@ -11,13 +11,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from geobot.errors import CloudError
 from geobot.targets.azure.errors import call
 from geobot.targets.azure.session import AzureSession
 
+if TYPE_CHECKING:
+    from azure.mgmt.trafficmanager import TrafficManagerManagementClient
+
 API_VERSION = "2026-09-01"
-ROLE = "Reader"  # profiles/read is all geobot does here
+ROLE = "Reader"  # profiles/read and checkTrafficManagerNameAvailability are all geobot does here
+PROFILE_TYPE = "microsoft.network/trafficmanagerprofiles"  # as the spec's examples spell it
 
 # Traffic Manager's endpoint monitor statuses, as a reason a person can act on.
 WHY = {
@@ -52,13 +57,47 @@ class ProfileStatus:
         return found | {name: "Absent" for name in expect if name not in found}
 
 
+@dataclass(frozen=True)
+class DnsName:
+    """`reason`: Azure's explanation when the name is taken or invalid (empty when available)."""
+
+    available: bool
+    reason: str
+
+
+def _client(session: AzureSession) -> TrafficManagerManagementClient:
+    from azure.mgmt.trafficmanager import TrafficManagerManagementClient
+
+    return TrafficManagerManagementClient(
+        session.credential, session.subscription_id, api_version=API_VERSION, **session.retry.sdk_options()
+    )
+
+
+class TrafficManagerNames:
+    """The profile's relative DNS name, `<name>.trafficmanager.net`, is global: checked in preflight,
+    before Terraform would fail on a name someone else holds."""
+
+    def __init__(self, session: AzureSession) -> None:
+        self._client = _client(session)
+        self._retry = session.retry
+
+    def dns_name_available(self, name: str) -> DnsName:
+        result = call(
+            f"check whether the Traffic Manager DNS name '{name}' is available",
+            lambda: self._client.profiles.check_traffic_manager_relative_dns_name_availability(
+                {"name": name, "type": PROFILE_TYPE}
+            ),
+            retry=self._retry,
+            role=ROLE,
+        )
+        if result.name_available:
+            return DnsName(True, "")
+        return DnsName(False, result.message or result.reason or "")
+
+
 class TrafficManager:
     def __init__(self, session: AzureSession, resource_group: str, profile: str) -> None:
-        from azure.mgmt.trafficmanager import TrafficManagerManagementClient
-
-        self._client = TrafficManagerManagementClient(
-            session.credential, session.subscription_id, api_version=API_VERSION, **session.retry.sdk_options()
-        )
+        self._client = _client(session)
         self._retry = session.retry
         self.resource_group = resource_group
         self.profile = profile

@@ -1,11 +1,17 @@
 """Bot Service: azure-mgmt-botservice's GET and PATCH of the bot against Bots_Get and Bots_Update.
 
-Contracts: botservice/Bots_Get.json and Bots_Update.json (2022-09-15, official examples).
+Contracts: botservice/Bots_Get.json and Bots_Update.json (2022-09-15, official examples), and
+Bots_GetCheckNameAvailability.json, whose request has the spec's placeholder type "string":
+geobot sends the kind of bot it creates, "azurebot", as `az bot create` does. Only the valid
+(available) answer is recorded; the taken one is a copy with `valid` false and a message of
+these tests' own (no live answer was found to quote).
 """
 
 from __future__ import annotations
 
-from geobot.targets.azure.botservice import BotService, messaging_endpoint
+import pytest
+
+from geobot.targets.azure.botservice import BotName, BotNames, BotService, messaging_endpoint
 from geobot.targets.azure.session import AzureSession
 from tests.unit.targets.azure.conftest import SUBSCRIPTION
 from tests.unit.targets.azure.contract_server import ContractServer, Exchange, Reply, contract
@@ -16,6 +22,12 @@ BOT_URL = (
     f"/providers/Microsoft.BotService/botServices/geobot-bot?api-version={API}"
 )
 HOST = "bot.example.com"
+CHECK = "botservice/Bots_GetCheckNameAvailability"
+CHECK_URL = (  # not under the subscription: the name is global
+    "https://management.azure.com/providers/Microsoft.BotService/checkNameAvailability"
+    f"?api-version={contract(CHECK)['parameters']['api-version']}"
+)
+TAKEN = "Bot name testbotname is already in use. Please use a different name."
 
 
 def patched_properties() -> dict[str, object]:
@@ -50,3 +62,15 @@ def test_a_bot_already_pointing_at_the_host_is_not_patched(azure: ContractServer
     reply.body["properties"]["endpoint"] = messaging_endpoint(HOST)
     azure.expect(Exchange("GET", BOT_URL, reply))
     assert BotService(session, "rg-geobot-global", "geobot-bot").set_messaging_endpoint(HOST) is False
+
+
+@pytest.mark.parametrize(("valid", "expected"), [(True, BotName(True, "")), (False, BotName(False, TAKEN))])
+def test_the_bot_name_check_posts_the_name_and_the_azure_bot_kind(
+    azure: ContractServer, session: AzureSession, valid: bool, expected: BotName
+) -> None:
+    reply = Reply.of(CHECK, 200)
+    if not valid:
+        reply.body = {"valid": False, "message": TAKEN}
+    request = contract(CHECK)["parameters"]["parameters"] | {"type": "azurebot"}
+    azure.expect(Exchange("POST", CHECK_URL, reply, json=request))
+    assert BotNames(session).name_available("testbotname") == expected

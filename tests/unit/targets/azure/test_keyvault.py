@@ -148,3 +148,27 @@ def test_export_of_a_missing_certificate_is_not_found_at_once(
         "A secret with (name/id) secret-name1 was not found in this key vault."
     )
     assert len(azure.answered()) == 1  # a vault's own 404 is an answer, not propagation
+
+
+def test_get_certificate_is_none_while_the_vault_has_none(azure: ContractServer, session: AzureSession, vault_url: str) -> None:
+    azure.expect(
+        Exchange("GET", url(vault_url, "/secrets/geobot-tls/"), Reply.of("keyvault/Error_404_SecretNotFound.derived", 404))
+    )
+    assert KeyVault(session, vault_url).get_certificate("geobot-tls") is None
+
+
+def test_get_certificate_returns_the_current_pfx(azure: ContractServer, session: AzureSession, vault_url: str) -> None:
+    pfx = a_pfx()
+    azure.expect(Exchange("GET", url(vault_url, "/secrets/geobot-tls/"), backing_secret(pfx)))
+    assert KeyVault(session, vault_url).get_certificate("geobot-tls") == pfx
+
+
+def test_get_secret_reads_the_current_value_or_none(azure: ContractServer, session: AzureSession, vault_url: str) -> None:
+    recorded = Reply.of("keyvault/GetSecret", 200)
+    azure.expect(
+        Exchange("GET", url(vault_url, "/secrets/geobot-tls-settings/"), recorded),
+        Exchange("GET", url(vault_url, "/secrets/missing/"), Reply.of("keyvault/Error_404_SecretNotFound.derived", 404)),
+    )
+    vault = KeyVault(session, vault_url)
+    assert vault.get_secret("geobot-tls-settings") == recorded.body["value"]
+    assert vault.get_secret("missing") is None

@@ -3,6 +3,10 @@
 Contract: trafficmanager/Profiles_Get.json (2026-09-01, Profile-GET-WithoutRecordType). Every
 example shows CheckingEndpoint, so the waits serve copies with the status changed (the
 contracts README suggests exactly that); the endpoint names are geobot's.
+
+The DNS name check: Profiles_CheckTrafficManagerRelativeDnsNameAvailability_available
+(2026-09-01); its unavailable case is recorded only at 2022-04-01 (same shape), whose answer is
+served to the 2026-09-01 request.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import pytest
 
 from geobot.errors import CloudError
 from geobot.targets.azure.session import AzureSession
-from geobot.targets.azure.trafficmanager import TrafficManager
+from geobot.targets.azure.trafficmanager import DnsName, TrafficManager, TrafficManagerNames
 from tests.unit.targets.azure.conftest import SUBSCRIPTION, StaticToken
 from tests.unit.targets.azure.contract_server import ContractServer, Exchange, Reply, contract
 
@@ -23,6 +27,12 @@ API = contract("trafficmanager/Profiles_Get")["parameters"]["api-version"]
 PROFILE_URL = (  # the path as the spec (and the SDK) spell it: trafficmanagerprofiles
     f"https://management.azure.com/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-geobot-global"
     f"/providers/Microsoft.Network/trafficmanagerprofiles/geobot-tm?api-version={API}"
+)
+
+CHECK = "trafficmanager/Profiles_CheckTrafficManagerRelativeDnsNameAvailability"
+CHECK_URL = (  # not under the subscription: the name is global
+    "https://management.azure.com/providers/Microsoft.Network/checkTrafficManagerNameAvailability"
+    f"?api-version={contract(CHECK + '_available')['parameters']['api-version']}"
 )
 
 
@@ -120,3 +130,32 @@ def test_stopped_and_checking_endpoints_get_their_reasons(azure: ContractServer,
         "geobot-eastus is Stopped (its web app is stopped, or its plan is below Standard); "
         "geobot-westeurope is CheckingEndpoint (the first health probes have not finished)"
     )
+
+
+@pytest.mark.parametrize(
+    ("recorded", "expected"),
+    [
+        ("_available", DnsName(True, "")),
+        (
+            "_unavailable.2022-04-01",
+            DnsName(
+                False,
+                "Domain name azsmnet4696.tmpreview.watmtest.azure-test.net already exists. "
+                "Please choose a different DNS prefix.",
+            ),
+        ),
+    ],
+)
+def test_the_dns_name_check_posts_the_name_and_type(
+    azure: ContractServer, session: AzureSession, recorded: str, expected: DnsName
+) -> None:
+    name = contract(CHECK + recorded)["parameters"]["parameters"]["name"]
+    azure.expect(
+        Exchange(
+            "POST",
+            CHECK_URL,
+            Reply.of(CHECK + recorded, 200),
+            json=contract(CHECK + recorded)["parameters"]["parameters"],
+        )
+    )
+    assert TrafficManagerNames(session).dns_name_available(name) == expected
