@@ -27,11 +27,6 @@ resource "terraform_data" "contract" {
     }
 
     precondition {
-      condition     = !var.bind_certificate || var.app_service_principal_object_id != null
-      error_message = "bind_certificate needs app_service_principal_object_id: az ad sp show --id abfa0a7c-a6b6-4736-8310-5855508787cd --query id -o tsv"
-    }
-
-    precondition {
       condition     = var.bot_app_type != "SingleTenant" || var.bot_app_id != null
       error_message = "bot_app_type SingleTenant needs bot_app_id (the app registration's client id)."
     }

@@ -45,3 +45,7 @@ provider "azurerm" {
     }
   }
 }
+
+# Reads the "Microsoft Azure App Service" service principal of the tenant (tls.tf), with the
+# same sign-in as azurerm; any member of the tenant may read it.
+provider "azuread" {}

@@ -20,6 +20,15 @@ locals {
 
   # Versionless: App Service follows the certificate's newest version (renewals) by itself.
   certificate_secret_id = "${module.global.key_vault_uri}secrets/${var.certificate_name}"
+
+  app_service_principal_id = var.app_service_principal_object_id != null ? var.app_service_principal_object_id : one(data.azuread_service_principal.app_service[*].object_id)
+}
+
+# Looked up in the deployer's tenant unless given: every tenant has this first-party principal.
+data "azuread_service_principal" "app_service" {
+  count = var.bind_certificate && var.app_service_principal_object_id == null ? 1 : 0
+
+  client_id = "abfa0a7c-a6b6-4736-8310-5855508787cd"
 }
 
 # The first-party "Microsoft Azure App Service" principal imports the certificate: it may read
@@ -29,7 +38,7 @@ resource "azurerm_role_assignment" "app_service_certificate_secret" {
 
   scope                = "${module.global.key_vault_id}/secrets/${var.certificate_name}"
   role_definition_name = "Key Vault Secrets User"
-  principal_id         = var.app_service_principal_object_id
+  principal_id         = local.app_service_principal_id
   principal_type       = "ServicePrincipal"
 }
 
@@ -38,7 +47,7 @@ resource "azurerm_role_assignment" "app_service_certificate" {
 
   scope                = "${module.global.key_vault_id}/certificates/${var.certificate_name}"
   role_definition_name = "Key Vault Certificate User"
-  principal_id         = var.app_service_principal_object_id
+  principal_id         = local.app_service_principal_id
   principal_type       = "ServicePrincipal"
 }
 

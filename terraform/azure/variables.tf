@@ -177,7 +177,7 @@ variable "bind_hostname" {
 }
 
 variable "bind_certificate" {
-  description = "Import the Key Vault certificate var.certificate_name into every region and bind it to var.domain with SNI (the TLS binding stage, once the certificate is in the vault). Needs bind_hostname and app_service_principal_object_id."
+  description = "Import the Key Vault certificate var.certificate_name into every region and bind it to var.domain with SNI (the TLS binding stage, once the certificate is in the vault). Needs bind_hostname."
   type        = bool
   default     = false
 }
@@ -194,7 +194,7 @@ variable "certificate_name" {
 }
 
 variable "app_service_principal_object_id" {
-  description = "Object id, in this tenant, of the first-party service principal \"Microsoft Azure App Service\" (app id abfa0a7c-a6b6-4736-8310-5855508787cd) that imports Key Vault certificates; it gets read access to the certificate only. Look up: az ad sp show --id abfa0a7c-a6b6-4736-8310-5855508787cd --query id -o tsv. Needed with bind_certificate."
+  description = "Object id, in this tenant, of the first-party service principal \"Microsoft Azure App Service\" (app id abfa0a7c-a6b6-4736-8310-5855508787cd) that imports Key Vault certificates; it gets read access to the certificate only. Look up: az ad sp show --id abfa0a7c-a6b6-4736-8310-5855508787cd --query id -o tsv. Default: looked up with the azuread provider."
   type        = string
   default     = null
 

@@ -22,6 +22,10 @@ terraform {
       source  = "hashicorp/azurerm"
       version = "~> 5.10"
     }
+    azuread = {
+      source  = "hashicorp/azuread"
+      version = "~> 3.10"
+    }
     time = {
       source  = "hashicorp/time"
       version = "~> 0.13"

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from geobot import naming
+from geobot import config as configuration
 from geobot.config import ProbeSettings
+from geobot.targets.azure.variables import render_variables
 
 hcl2 = pytest.importorskip("hcl2")
 
@@ -216,7 +217,15 @@ def test_providers_are_pinned_to_azurerm_5(configs: dict[str, Configuration]) ->
                 providers.update(entry)
         assert providers.get("azurerm", {}).get("version") == "~> 5.10", f"{path}: pin azurerm ~> 5.10"
         assert providers["azurerm"]["source"] == "hashicorp/azurerm"
-        assert "azuread" not in providers, f"{path}: azuread is not needed (no app registration is created)"
+        if "azuread" in providers:
+            assert path == "." and providers["azuread"]["version"] == "~> 3.10", f"{path}: azuread ~> 3.10, root only"
+
+
+def test_azuread_only_reads_the_app_service_principal(every_resource: list[Block], configs: dict[str, Configuration]) -> None:
+    assert not [r.where for r in every_resource if r.type.startswith("azuread_")], "geobot creates no Entra object"
+    (principal,) = [d for d in configs["."].of("data") if d.type.startswith("azuread_")]
+    assert principal.type == "azuread_service_principal"
+    assert principal.body["client_id"] == "abfa0a7c-a6b6-4736-8310-5855508787cd"
 
 
 def test_root_has_no_backend_block_so_local_state_works(configs: dict[str, Configuration]) -> None:
@@ -398,7 +407,7 @@ def test_no_role_goes_to_the_bot_identity_and_no_broad_role_to_anyone(configs: d
 
 
 def test_app_service_reads_only_the_certificate_not_the_vault(configs: dict[str, Configuration]) -> None:
-    service = [r for r in _role_assignments(configs) if r.body["principal_id"] == "${var.app_service_principal_object_id}"]
+    service = [r for r in _role_assignments(configs) if r.body["principal_id"] == "${local.app_service_principal_id}"]
     assert sorted((r.body["role_definition_name"], r.body["scope"]) for r in service) == [
         ("Key Vault Certificate User", "${module.global.key_vault_id}/certificates/${var.certificate_name}"),
         ("Key Vault Secrets User", "${module.global.key_vault_id}/secrets/${var.certificate_name}"),
@@ -571,20 +580,9 @@ def test_every_reference_resolves(configs: dict[str, Configuration]) -> None:
 
 
 def rendered_variables(name: str = "geobot", regions: tuple[str, ...] = DEFAULT_REGIONS, **extra: Any) -> dict[str, Any]:
-    """What geobot renders for the azure target: the shape of terraform/local's variables, with
-    the names geobot/naming.py derives."""
-    return {
-        "deployment": name,
-        "global_region": "japaneast",
-        "names": naming.global_names("azure", name),
-        "routing_method": "performance",
-        "probe": ProbeSettings().model_dump(),
-        "regions": {
-            region: {"priority": index + 1, "weight": 1, "names": naming.regional_names("azure", name, region)}
-            for index, region in enumerate(regions)
-        },
-        **extra,
-    }
+    """What geobot's azure target renders (geobot/targets/azure/variables.py), with `extra` changed."""
+    config = configuration.load(None, {"GEOBOT_NAME": name, "GEOBOT_REGIONS": ",".join(regions)}, {"target": "azure"})
+    return {**render_variables(config), **extra}
 
 
 def test_variable_shape_parallels_terraform_local(configs: dict[str, Configuration]) -> None:
@@ -637,7 +635,6 @@ def test_rendered_variables_plan(contract_dir: Path, variables: dict[str, Any]) 
     ({"bind_hostname": True}, "bind_hostname needs a custom domain"),
     ({"edge": "frontdoor", "domain": "bot.example.com", "bind_hostname": True}, "bind_hostname is for edge"),
     ({"domain": "bot.example.com", "bind_certificate": True}, "bind_certificate needs bind_hostname"),
-    ({"domain": "bot.example.com", "bind_hostname": True, "bind_certificate": True}, "app_service_principal_object_id"),
     ({"bot_app_type": "SingleTenant"}, "needs bot_app_id"),
     ({"bot_app_type": "MultiTenant"}, "bot_app_type must be UserAssignedMSI or SingleTenant"),
     ({"app_service_sku": "B1"}, "Standard or higher"),
