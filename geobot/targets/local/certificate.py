@@ -1,42 +1,23 @@
-"""The deployment's certificate: issued or imported into the vault, served by the router.
+"""The local target's certificate: kept in the local vault, served by the router.
 
-One owner for every certificate operation of the local target: the deploy stage, `geobot cert
-export/import/renew` and the export that guards `destroy`. The vault holds the certificate
-(as Key Vault does in Azure) next to a marker of the settings it was made for, so a resumed
-or repeated deploy reuses it instead of asking the ACME server again (Let's Encrypt allows
-five identical certificates a week). The router picks up a new certificate by itself; this
-module waits until it serves it, so a renewal swaps certificates without a failed request.
+Issuing, importing, renewing and exporting are `geobot.targets.certificates`'; this module
+says where the certificate lives and waits until the router serves a new one, so a renewal
+swaps certificates without a failed request.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
-from geobot.certs.files import write_new_private
-from geobot.certs.pfx import Pfx, PfxError, build_pfx, covers_host, describe, read_pfx, verify_pfx
+from geobot.certs.pfx import Pfx, describe, read_pfx
 from geobot.config import Config
-from geobot.errors import CertError, InputError
-from geobot.pipeline.planner import fingerprint
-from geobot.pipeline.stage import Stage, StageContext
-from geobot.targets.local.declarations import CERTIFICATE, Declarations, router_status
+from geobot.errors import CertError
+from geobot.targets.certificates import CERTIFICATE, Certificates, CertificateStage
+from geobot.targets.local.declarations import Declarations, router_status
 
-MARKER = "geobot-tls-settings"
 SERVED_TIMEOUT = 15.0
-
-
-def certificate_settings(config: Config) -> dict[str, Any]:
-    """What the certificate depends on; a change means a new certificate."""
-    cert = config.certificate
-    settings: dict[str, Any] = {"source": cert.source, "host": config.host_name}
-    if cert.source == "letsencrypt":
-        settings |= {"acme_directory": cert.acme_directory, "email": cert.email}
-    if cert.source == "pfx" and cert.pfx_path is not None:
-        settings["pfx_sha256"] = hashlib.sha256(cert.pfx_path.read_bytes()).hexdigest()
-    return settings
 
 
 def installed(declared: Declarations) -> Pfx | None:
@@ -45,130 +26,36 @@ def installed(declared: Declarations) -> Pfx | None:
     return None if data is None else read_pfx(data, None)
 
 
-class Certificates:
-    def __init__(self, config: Config, deployment_dir: Path, declared: Declarations, env: Mapping[str, str],
-                 note: Callable[[str], None] = lambda text: None) -> None:
-        self.config = config
-        self.deployment_dir = deployment_dir
-        self.declared = declared
-        self.vault = declared.vault()
-        self.env = env
-        self.note = note
+def router_serves(declared: Declarations, note: Callable[[str], None]) -> Callable[[Pfx], None]:
+    """A wait until the router serves a certificate; it returns at once when the router is not running."""
 
-    def current(self) -> Pfx | None:
-        return installed(self.declared)
-
-    def reusable(self) -> Pfx | None:
-        """The vault's certificate, if it was made for these settings and is not due for renewal."""
-        current = self.current()
-        if current is None or self.vault.get_secret(MARKER) != fingerprint(certificate_settings(self.config)):
-            return None
-        if not covers_host(current.cert, self.config.host_name):
-            return None
-        renewable = self.config.certificate.source != "pfx"
-        if describe(current)["days_left"] <= (self.config.certificate.renew_days if renewable else 0):
-            return None
-        return current
-
-    def issue(self, force: bool = False) -> Pfx:
-        cert, host = self.config.certificate, self.config.host_name
-        if cert.source == "local-ca":
-            from geobot.certs.local_ca import LocalCA
-
-            authority = LocalCA.load_or_create(self.deployment_dir / "ca", self.config.name)
-            for line in authority.trust_instructions():
-                self.note(f"issued by the local CA; to trust its root: {line}")
-            return authority.issue([host])
-        if cert.source == "letsencrypt":
-            from geobot.certs import acme
-
-            assert cert.email is not None
-            self.note(f"asking {cert.acme_directory} for a certificate for {host} (HTTP-01 through the router)")
-            return acme.issue(host, cert.email, cert.acme_directory, self.declared.vault_url,
-                              self.deployment_dir / "certbot", self.env, self.note, force=force)
-        assert cert.pfx_path is not None and cert.pfx_password is not None
-        return read_pfx(cert.pfx_path.read_bytes(), cert.pfx_password.get_secret_value())
-
-    def install(self, pfx: Pfx) -> None:
-        self.vault.import_certificate(CERTIFICATE, build_pfx(pfx.key, pfx.cert, pfx.chain, None))
-        self.vault.set_secret(MARKER, fingerprint(certificate_settings(self.config)))
-        self.wait_served(pfx)
-
-    def wait_served(self, pfx: Pfx) -> None:
-        """Until the router serves this certificate; skipped when the router is not running."""
+    def wait(pfx: Pfx) -> None:
         wanted = describe(pfx)["sha256"]
         deadline = time.monotonic() + SERVED_TIMEOUT
         while True:
-            status = router_status(self.declared)
+            status = router_status(declared)
             if status is None:
-                self.note("the router is not running; it will serve the certificate when it starts")
+                note("the router is not running; it will serve the certificate when it starts")
                 return
             if (status.get("certificate") or {}).get("sha256") == wanted:
                 return
             if time.monotonic() > deadline:
                 raise CertError(f"the router did not pick up the new certificate within {SERVED_TIMEOUT:.0f} s",
-                                f"see the router's log {Path(self.declared.router()['log'])}")
+                                f"see the router's log {Path(declared.router()['log'])}")
             time.sleep(0.2)
 
-    def renew(self, force: bool, within_days: int | None = None) -> tuple[bool, Pfx]:
-        """A new certificate when the current one is due (or with force); (renewed?, certificate)."""
-        if self.config.certificate.source == "pfx":
-            raise InputError("certificate.source = \"pfx\": geobot cannot issue a new certificate for an imported one",
-                             "import a renewed PFX with `geobot cert import PATH`, or switch certificate.source")
-        current = self.current()
-        window = self.config.certificate.renew_days if within_days is None else within_days
-        if current is not None and not force and describe(current)["days_left"] > window:
-            return False, current
-        fresh = self.issue(force=True)
-        self.install(fresh)
-        return True, fresh
-
-    def import_pfx(self, data: bytes, password: str | None, source: str = "the PFX") -> Pfx:
-        try:
-            pfx = verify_pfx(data, password, self.config.host_name)
-        except PfxError as exc:
-            raise InputError(f"{source}: {exc.message}", exc.hint) from None
-        self.install(pfx)
-        return pfx
-
-    def export(self, path: Path, password: str, option: str = "--export") -> Pfx:
-        """Write the certificate as a password-protected PFX and prove the file can be used again."""
-        current = self.current()
-        if current is None:
-            raise CertError("the deployment holds no certificate to export",
-                            "run `geobot deploy` to finish it, or destroy with --no-export")
-        data = build_pfx(current.key, current.cert, current.chain, password)
-        write_new_private(path, data, option)
-        try:
-            return verify_pfx(path.read_bytes(), password, self.config.host_name)
-        except PfxError as exc:
-            path.unlink(missing_ok=True)
-            raise CertError(f"the exported PFX does not verify: {exc.message}", "nothing was destroyed; report this") from exc
+    return wait
 
 
-class Certificate(Stage):
-    name = "certificate"
-    description = "issue or import the certificate into the vault; the router serves it"
+def local_certificates(config: Config, deployment_dir: Path, declared: Declarations, env: Mapping[str, str],
+                       note: Callable[[str], None] = lambda text: None) -> Certificates:
+    return Certificates(config, deployment_dir, declared.vault(), env, note, router_serves(declared, note))
 
-    def __init__(self, config: Config, env: Mapping[str, str]) -> None:
-        self.config = config
-        self.env = env
 
-    def manager(self, ctx: StageContext) -> Certificates:
-        declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
-        return Certificates(self.config, ctx.workdir, declared, self.env, ctx.note)
-
-    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        return certificate_settings(self.config)
-
-    def run(self, ctx: StageContext) -> Mapping[str, Any]:
-        certificates = self.manager(ctx)
-        pfx = certificates.reusable()
-        if pfx is None:
-            pfx = certificates.issue()
-            certificates.install(pfx)
-        else:
-            ctx.note("the vault already holds a certificate for these settings; reusing it")
-            certificates.wait_served(pfx)
-        info = describe(pfx)
-        return {"subject": info["subject"], "issuer": info["issuer"], "not_after": info["not_after"]}
+def certificate_stage(config: Config, env: Mapping[str, str]) -> CertificateStage:
+    return CertificateStage(
+        config,
+        "issue or import the certificate into the vault; the router serves it",
+        lambda ctx: local_certificates(config, ctx.workdir, Declarations.from_outputs(ctx.output_of("infrastructure")),
+                                       env, ctx.note),
+    )

@@ -16,7 +16,8 @@ from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage
 from geobot.resources import terraform_dir
 from geobot.targets.infra import TerraformStage
-from geobot.targets.local.certificate import Certificate, Certificates
+from geobot.targets.certificates import Certificates
+from geobot.targets.local.certificate import certificate_stage, local_certificates
 from geobot.targets.local.declarations import Declarations
 from geobot.targets.local.readiness import Online, Smoke, tls_endpoint
 from geobot.targets.local.report import local_status
@@ -50,7 +51,7 @@ class LocalTarget:
             ),
             Configuration(self.config),
             Services(),
-            Certificate(self.config, self.env),
+            certificate_stage(self.config, self.env),
             Online(self.config),
             Smoke(self.config),
         )
@@ -69,7 +70,7 @@ class LocalTarget:
 
     def certificates(self, journal: Journal, note: Callable[[str], None]) -> Certificates:
         declared = Declarations.from_outputs(journal.outputs().get("infrastructure", {}))
-        return Certificates(self.config, journal.directory, declared, self.env, note)
+        return local_certificates(self.config, journal.directory, declared, self.env, note)
 
     def chat_endpoint(self, journal: Journal) -> tuple[str, str, ssl.SSLContext]:
         return tls_endpoint(self.config, Declarations.from_outputs(journal.outputs().get("infrastructure", {})))
