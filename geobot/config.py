@@ -57,10 +57,16 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_LOCAL_BOT_PORT": "local.bot_port",
     "GEOBOT_ROUTER_RETRY": "local.retry",
     "GEOBOT_ROUTER_HOLD_DOWN": "local.hold_down",
+    "ARM_SUBSCRIPTION_ID": "azure.subscription_id",
+    "AZURE_SUBSCRIPTION_ID": "azure.subscription_id",
+    "GEOBOT_AZURE_EDGE": "azure.edge",
+    "GEOBOT_AZURE_APP_SERVICE_SKU": "azure.app_service_sku",
+    "GEOBOT_AZURE_DELETED_VAULT": "azure.deleted_vault",
+    "GEOBOT_AZURE_ONLINE_TIMEOUT": "azure.online_timeout",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
-                      "local.hold_down"})
+                      "local.hold_down", "azure.online_timeout"})
 BOOL_KEYS = frozenset({"local.retry"})
 BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
@@ -105,6 +111,18 @@ class LocalSettings(_Frozen):
         return {region: self.bot_port + index for index, region in enumerate(regions)}
 
 
+class AzureSettings(_Frozen):
+    """The azure target's own choices; everything else comes from the shared keys above."""
+
+    subscription_id: str | None = None  # else ARM_SUBSCRIPTION_ID / AZURE_SUBSCRIPTION_ID
+    edge: Literal["trafficmanager", "frontdoor"] = "trafficmanager"
+    app_service_sku: str = "P0v3"
+    language_sku: Literal["F0", "S"] = "S"
+    purge_protection: StrictBool = False
+    deleted_vault: Literal["refuse", "recover", "purge"] = "refuse"
+    online_timeout: Int = 900
+
+
 class Config(_Frozen):
     """One deployment: its name, target, regions, routing, probes and certificate."""
 
@@ -117,6 +135,7 @@ class Config(_Frozen):
     probe: ProbeSettings = ProbeSettings()
     certificate: CertificateSettings = CertificateSettings()
     local: LocalSettings = LocalSettings()
+    azure: AzureSettings = AzureSettings()
     domain: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -135,6 +154,7 @@ class Config(_Frozen):
         _check_probe(self.target, self.probe)
         _check_certificate(self)
         _check_local(self)
+        _check_azure(self.azure)
         if self.domain is not None and not naming.is_dns_name(self.domain):
             raise ConfigError("domain", self.domain, "is not a DNS name with at least two labels",
                               'write a name such as "bot.example.com" (letters, digits, hyphens; <= 253 chars)')
@@ -416,9 +436,6 @@ def _within(field: str, value: int, low: int, high: int, context: str) -> None:
 
 def _check_certificate(config: Config) -> None:
     cert = config.certificate
-    if cert.source == "local-ca" and config.target == "azure":
-        raise ConfigError("certificate.source", cert.source, "a local CA is trusted only on this machine, not by Azure",
-                          'use "letsencrypt" with certificate.email, or "pfx" with certificate.pfx_path')
     if cert.email is not None and not naming.is_email(cert.email):
         raise ConfigError("certificate.email", cert.email, "is not an email address", 'write e.g. "you@example.com"')
     if cert.source == "letsencrypt" and cert.email is None:
@@ -447,6 +464,25 @@ def _check_local(config: Config) -> None:
                               "choose another port, or move local.bot_port")
     if local.https_port == local.http_port:
         raise ConfigError("local.http_port", local.http_port, "is the same as local.https_port", "choose two ports")
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_APP_SERVICE_SKU = re.compile(r"B[1-3]|S[1-3]|P[0-5]m?v[234]|I[1-6]m?v2")
+
+
+def _check_azure(azure: AzureSettings) -> None:
+    if azure.subscription_id is not None and not _GUID.fullmatch(azure.subscription_id):
+        raise ConfigError("azure.subscription_id", azure.subscription_id, "is not a subscription id (a GUID)",
+                          "copy it from `az account show --query id -o tsv`")
+    if not _APP_SERVICE_SKU.fullmatch(azure.app_service_sku):
+        raise ConfigError("azure.app_service_sku", azure.app_service_sku,
+                          "must be a dedicated Linux SKU: B1-B3, S1-S3, P0v3-P5mv4 or I1v2-I6mv2",
+                          'use "P0v3" (the cheapest that Traffic Manager accepts) or "B1" with edge = "frontdoor"')
+    if azure.edge == "trafficmanager" and azure.app_service_sku.startswith("B"):
+        raise ConfigError("azure.app_service_sku", azure.app_service_sku,
+                          "is Basic, and Traffic Manager accepts only Standard or above as Azure endpoints",
+                          'use "P0v3" or "S1", or set azure.edge = "frontdoor"')
+    _within("azure.online_timeout", azure.online_timeout, 60, 7200, " seconds")
 
 
 def _is_acme_url(url: str) -> bool:

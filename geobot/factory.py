@@ -18,7 +18,7 @@ from pathlib import Path
 from geobot.errors import ConfigError, InputError, NoDeployment
 from geobot.ui import Redactor, Reporter, make_reporter
 
-TARGETS = {"local": "geobot.targets.local.target:LocalTarget"}
+TARGETS = {"local": "geobot.targets.local.target:LocalTarget", "azure": "geobot.targets.azure.target:AzureTarget"}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ EXPORT_PASSWORD = "export-password-for-tests"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in list(os.environ):
-        if name.startswith("GEOBOT_") or name == "NO_COLOR":
+        if name.startswith("GEOBOT_") or name in {"NO_COLOR", "ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"}:
             monkeypatch.delenv(name)
     workdir = tmp_path / "work"
     workdir.mkdir()

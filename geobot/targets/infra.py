@@ -1,8 +1,10 @@
 """The stage that applies a Terraform configuration, shared by every target.
 
-The configuration is copied into the deployment's directory (state stays beside the journal,
-never in the installed package), planned to a file with the rendered variables, shown, approved
-and applied. Teardown plans a destroy and applies it the same way.
+The configuration (its root and its `modules/`) is copied into the deployment's directory
+(state stays beside the journal, never in the installed package), planned to a file with the
+rendered variables, shown, approved and applied. Teardown plans a destroy and applies it the
+same way. Several stages may apply one configuration with different variables (the Azure
+target binds its TLS this way): they share one `state`, and only its owner tears it down.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from geobot.pipeline.stage import Stage, StageContext
 from geobot.terraform.engine import Engine, SavedPlan
 
 
+COPIED = ("*.tf", "modules/**/*.tf")
+
+
 def tree_digest(directory: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.tf")):
+    for path in sorted(p for pattern in COPIED for p in directory.glob(pattern)):
         digest.update(path.relative_to(directory).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -39,6 +44,8 @@ class TerraformStage(Stage):
         source: Path,
         variables: Callable[[StageContext], Mapping[str, Any]],
         auto_approve: bool,
+        *,
+        state: str | None = None,
     ) -> None:
         self.name = name
         self.description = description
@@ -46,9 +53,14 @@ class TerraformStage(Stage):
         self.source = source
         self.variables = variables
         self.auto_approve = auto_approve
+        self.state = state or name
+
+    @property
+    def owns_state(self) -> bool:
+        return self.state == self.name
 
     def workdir(self, ctx: StageContext) -> Path:
-        return ctx.workdir / "terraform" / self.name
+        return ctx.workdir / "terraform" / self.state
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         return {"configuration": tree_digest(self.source), "variables": dict(self.variables(ctx))}
@@ -56,10 +68,12 @@ class TerraformStage(Stage):
     def _prepare(self, ctx: StageContext) -> Path:
         workdir = self.workdir(ctx)
         workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for old in workdir.glob("*.tf"):
+        for old in [p for pattern in COPIED for p in workdir.glob(pattern)]:
             old.unlink()
-        for path in self.source.glob("*.tf"):
-            shutil.copyfile(path, workdir / path.name)
+        for path in [p for pattern in COPIED for p in self.source.glob(pattern)]:
+            copy = workdir / path.relative_to(self.source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
         self.engine.init(workdir)
         return workdir
 
@@ -91,5 +105,8 @@ class TerraformStage(Stage):
         return f"terraform: {s.add} to add, {s.change} to change, {s.remove} to destroy"
 
     def teardown(self, ctx: StageContext) -> None:
+        """The state's owner destroys everything in it; a stage that only changes variables has nothing of its own."""
+        if not self.owns_state:
+            return
         workdir = self._plan_and_apply(ctx, destroy=True)
         shutil.rmtree(workdir)

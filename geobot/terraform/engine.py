@@ -54,6 +54,10 @@ class Engine:
         self._env = process.automation_env(env)
         self._on_event = on_event
 
+    def with_env(self, extra: Mapping[str, str]) -> Engine:
+        """The same engine with more environment for Terraform (a provider's settings, never a secret)."""
+        return Engine(self.binary, {**self._env, **extra}, self._on_event)
+
     def _run(self, workdir: Path, args: list[str], collect: list[TerraformEvent] | None = None) -> process.Result:
         def on_line(line: str) -> None:
             event = parse_line(line)

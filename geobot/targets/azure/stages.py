@@ -1,0 +1,239 @@
+"""The Azure target's stages after the infrastructure: language, code, DNS, readiness, switch, smoke.
+
+Every stage reads what `terraform/azure` created from the infrastructure stage's outputs and
+talks to Azure through `AzureClients`; none takes a key or prints a secret. Regions are worked
+on in parallel where the service allows it (language jobs, zip deploys, readiness probes).
+The endpoint switch refuses to run unless the online stage saw every region Online in this
+same run, so a resumed deploy can never point the bot at a profile that cannot serve it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from geobot.config import Config
+from geobot.errors import CloudError
+from geobot.pipeline.stage import Stage, StageContext
+from geobot.targets.azure.clients import AzureClients
+
+Clients = Callable[[StageContext], AzureClients]
+CLU_PROJECT = "geobot"
+CLU_DEPLOYMENT = "production"
+
+
+def infrastructure(ctx: StageContext) -> Mapping[str, Any]:
+    return ctx.output_of("infrastructure")
+
+
+def in_parallel(regions: Mapping[str, Any], work: Callable[[str], Any]) -> dict[str, Any]:
+    """Run `work` for every region at once; one CloudError naming every region that failed."""
+    with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
+        futures = {region: pool.submit(work, region) for region in regions}
+    results, failed = {}, {}
+    for region, future in futures.items():
+        error = future.exception()
+        if error is None:
+            results[region] = future.result()
+        elif isinstance(error, CloudError):
+            failed[region] = error
+        else:
+            raise error
+    if failed:
+        raise CloudError("; ".join(f"{region}: {error.message}" for region, error in failed.items()),
+                         next(iter(failed.values())).hint)
+    return results
+
+
+class Language(Stage):
+    name = "language"
+    description = "import, train and deploy the language model in every region's Language resource (CLU)"
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+
+    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
+        from geobot.nlu.publish import load_luis_app
+        from geobot.pipeline.planner import fingerprint
+
+        endpoints = {r: v["language_endpoint"] for r, v in infrastructure(ctx).get("regions", {}).items()}
+        return {"model": fingerprint(load_luis_app()), "endpoints": endpoints}
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        from geobot.nlu.publish import load_luis_app, publish_regions
+
+        inputs = self.inputs(ctx)
+        label = f"geobot-{inputs['model'][:12]}"
+        jobs = asyncio.run(publish_regions(
+            inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT, load_luis_app(),
+            label, lambda region, step: ctx.note(f"{region}: {step}")))
+        return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "regions": sorted(jobs)}
+
+
+class Code(Stage):
+    name = "code"
+    description = "zip deploy the bot's code to every regional web app"
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+
+    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
+        from geobot.targets.azure.package import build_package
+
+        apps = {r: v["web_app_name"] for r, v in infrastructure(ctx).get("regions", {}).items()}
+        return {"package": build_package().sha256, "apps": apps}
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        from geobot.targets.azure.package import build_package
+
+        package = build_package()
+        clients = self.clients(ctx)
+        ctx.note(f"uploading {len(package.data) / 1024:.0f} KiB (sha256 {package.sha256[:12]}) to each region")
+
+        def deploy(region: str) -> str:
+            done = clients.zip_deploy(region).deploy(
+                package.data, on_status=lambda status: ctx.note(f"{region}: {status.status_text}"))
+            return done.id
+
+        deployments = in_parallel(infrastructure(ctx)["regions"], deploy)
+        return {"package": package.sha256, "deployments": deployments}
+
+
+class DnsRecords(Stage):
+    """The custom domain's records must resolve before App Service accepts the host name binding."""
+
+    name = "dns"
+    description = "check the custom domain's CNAME and asuid TXT records (printed if missing)"
+
+    def __init__(self, lookup: Callable[[str, str], list[str]]) -> None:
+        self.lookup = lookup
+
+    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
+        return {"records": infrastructure(ctx).get("dns_records", [])}
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        records = infrastructure(ctx).get("dns_records", [])
+        missing = [r for r in records if not self._present(r)]
+        for record in records:
+            ctx.note(f"{record['type']} {record['name']} -> {record['value']} ({record['purpose']})"
+                     + (": missing" if record in missing else ": found"))
+        if missing:
+            wanted = "; ".join(f"{r['type']} {r['name']} = {r['value']}" for r in missing)
+            raise CloudError(f"the custom domain's DNS records are not visible yet: {wanted}",
+                             "create them at your DNS provider (TTL 300 is fine) and wait until `dig` shows them")
+        return {"records": [f"{r['type']} {r['name']}" for r in records]}
+
+    def _present(self, record: Mapping[str, str]) -> bool:
+        answers = [a.rstrip(".").lower().strip('"') for a in self.lookup(record["name"], record["type"])]
+        return record["value"].rstrip(".").lower() in answers
+
+
+def resolve(name: str, kind: str, resolver: Any = None, lifetime: float = 10.0) -> list[str]:
+    """What a resolver (the system's by default) answers for one record type; nothing when the name has none."""
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = (resolver or dns.resolver.get_default_resolver()).resolve(name, kind, lifetime=lifetime)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return []
+    except dns.exception.DNSException as exc:
+        raise CloudError(f"cannot look up {kind} {name}: {exc.__class__.__name__}", "check this machine's DNS") from exc
+    return [b"".join(r.strings).decode() if kind == "TXT" else r.to_text() for r in answer]
+
+
+class Online(Stage):
+    name = "online"
+    description = "wait until Traffic Manager reports every region's endpoint Online"
+    always_run = True
+
+    def __init__(self, config: Config, clients: Clients, poll: float | None = None, description: str | None = None) -> None:
+        self.config = config
+        self.clients = clients
+        self.poll = poll if poll is not None else float(config.probe.interval)
+        self.description = description or self.description
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        clients = self.clients(ctx)
+        profile = clients.traffic_manager()
+        timeout = self.config.azure.online_timeout
+        if profile is None:
+            return {"endpoints": in_parallel(infrastructure(ctx)["regions"], lambda region: self._healthy(ctx, region, timeout))}
+        expected = clients.expected_endpoints()
+        names = {endpoint: region for region, endpoint in expected.items()}
+        status = profile.wait_online(
+            timeout, self.poll, expect=list(expected.values()),
+            on_change=lambda now: ctx.note(", ".join(f"{names.get(e, e)} {s}" for e, s in sorted(now.items()))))
+        return {"endpoints": {names.get(e, e): s for e, s in status.statuses(expected.values()).items()}}
+
+    def _healthy(self, ctx: StageContext, region: str, timeout: float) -> str:
+        """Front Door: each origin's own health answer, as its health probe sees it."""
+        host = infrastructure(ctx)["regions"][region]["default_hostname"]
+        url = f"https://{host}{self.config.probe.path}"
+        deadline = time.monotonic() + timeout
+        while True:
+            status = http_status(url, ssl.create_default_context())
+            if status == 200:
+                return "Online"
+            if time.monotonic() > deadline:
+                raise CloudError(f"{url} answered {status or 'nothing'} for {timeout} s",
+                                 "see the web app's log stream (az webapp log tail)")
+            time.sleep(self.poll)
+
+
+class Endpoint(Stage):
+    name = "endpoint"
+    description = "point the bot's messaging endpoint at https://<host>/api/messages"
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+
+    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
+        return {"host": infrastructure(ctx).get("host_name")}
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        endpoints = ctx.output_of("online").get("endpoints", {})
+        regions = infrastructure(ctx).get("regions", {})
+        not_online = sorted(r for r in regions if endpoints.get(r) != "Online")
+        if not endpoints or not_online:
+            raise CloudError(f"not switching the messaging endpoint: {', '.join(not_online) or 'no region'} not Online",
+                             "the online stage must pass first")
+        host = infrastructure(ctx)["host_name"]
+        changed = self.clients(ctx).bot_service().set_messaging_endpoint(host)
+        ctx.note("messaging endpoint switched" if changed else "messaging endpoint already set")
+        return {"messaging_endpoint": f"https://{host}/api/messages"}
+
+
+class Smoke(Stage):
+    name = "smoke"
+    description = "check the health endpoint through the public host name"
+    always_run = True
+
+    def __init__(self, config: Config, context: Callable[[], ssl.SSLContext] = ssl.create_default_context) -> None:
+        self.config = config
+        self.context = context
+
+    def run(self, ctx: StageContext) -> Mapping[str, Any]:
+        host = infrastructure(ctx)["host_name"]
+        url = f"https://{host}{self.config.probe.path}"
+        status = http_status(url, self.context())
+        if status != 200:
+            raise CloudError(f"{url} answered {status or 'nothing'}", "see `geobot status` and the web apps' logs")
+        return {"url": f"https://{host}/api/messages", "health": url}
+
+
+def http_status(url: str, context: ssl.SSLContext, timeout: float = 10.0) -> int | None:
+    """The status a GET gets, or None when nothing answers (DNS, TLS or connection failure)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310 (https only)
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
