@@ -45,6 +45,12 @@ class Infrastructure(TerraformStage):
         self.binding = binding
         self.clients = clients
 
+    def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
+        """What binding later stages added is not a change of this stage's inputs (no re-plan for it)."""
+        inputs = dict(super().inputs(ctx))
+        inputs["variables"] = {k: v for k, v in inputs["variables"].items() if not k.startswith("bind_")}
+        return inputs | {"binding": [self.binding.hostname, self.binding.certificate]}
+
     def render(self, ctx: StageContext) -> dict[str, Any]:
         """What has been bound stays bound: each stage renders at least what the later ones switched on."""
         bound = Binding(self.binding.hostname or "hostname" in ctx.outputs,
@@ -56,7 +62,8 @@ class Infrastructure(TerraformStage):
         import json
 
         if not self.owns_state:
-            return f"re-applies terraform/azure with bind_hostname = {self.binding.hostname}, bind_certificate = {self.binding.certificate}"
+            flags = {"bind_hostname": self.binding.hostname, "bind_certificate": self.binding.certificate}
+            return "re-applies terraform/azure with " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in flags.items())
         return "variables (no secret is a variable): " + json.dumps(self.render(ctx), indent=2).replace("\n", "\n      ")
 
     def teardown(self, ctx: StageContext) -> None:
@@ -111,7 +118,7 @@ class AzureTarget:
         return PreflightClients(self.session())
 
     def stages(self) -> Sequence[Stage]:
-        custom_domain = self.config.azure.edge == "trafficmanager"
+        custom_domain = self.config.azure.edge == "trafficmanager"  # Front Door: its own certificate, a domain needs DNS only
         infrastructure = Infrastructure(self.config, self.engine, self.auto_approve, self.preflight_clients)
         tls: list[Stage] = [
             DnsRecords(resolve),
@@ -122,7 +129,7 @@ class AzureTarget:
             Infrastructure(self.config, self.engine, self.auto_approve, self.preflight_clients, "tls",
                            "bind the Key Vault certificate to the custom domain in every region",
                            Binding(hostname=True, certificate=True)),
-        ] if custom_domain else []
+        ] if custom_domain else [DnsRecords(resolve)] if self.config.domain else []
         return (
             Preflight(self.config, self.engine.binary, self.env, self.preflight_clients),
             infrastructure,

@@ -322,3 +322,19 @@ def test_destroy_tears_nothing_down_when_key_vault_refuses_the_export(
     assert "Key Vault Secrets User" in raised.value.hint
     assert recorder.torn_down == []
     assert not export.exists()
+
+
+def test_a_deploy_after_the_bindings_does_not_replan_the_infrastructure(session: AzureSession, tmp_path: Path) -> None:
+    infrastructure = target(azure_config(), session).stages()[1]
+    before = infrastructure.inputs(context(tmp_path, azure_config()))
+    after = infrastructure.inputs(context(tmp_path, azure_config(), hostname={"host_name": HOST}, tls={"host_name": HOST}))
+    assert before == after
+    slower = target(azure_config({"GEOBOT_DNS_TTL": "30"}), session).stages()[1]
+    assert slower.inputs(context(tmp_path, azure_config())) != before
+
+
+def test_front_door_with_a_custom_domain_waits_for_its_dns_records(session: AzureSession) -> None:
+    config = configuration.load(None, {"GEOBOT_AZURE_EDGE": "frontdoor", "GEOBOT_DOMAIN": HOST,
+                                       "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION}, {"target": "azure"})
+    names = [s.name for s in target(config, session).stages()]
+    assert names == ["preflight", "infrastructure", "language", "code", "dns", "online", "endpoint", "smoke"]
