@@ -63,6 +63,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AZURE_APP_SERVICE_SKU": "azure.app_service_sku",
     "GEOBOT_AZURE_DELETED_VAULT": "azure.deleted_vault",
     "GEOBOT_AZURE_ONLINE_TIMEOUT": "azure.online_timeout",
+    "GEOBOT_AZURE_APP_SERVICE_PRINCIPAL_ID": "azure.app_service_principal_object_id",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
@@ -121,6 +122,7 @@ class AzureSettings(_Frozen):
     purge_protection: StrictBool = False
     deleted_vault: Literal["refuse", "recover", "purge"] = "refuse"
     online_timeout: Int = 900
+    app_service_principal_object_id: str | None = None  # else looked up in Entra (a CI principal may not read it)
 
 
 class Config(_Frozen):
@@ -483,6 +485,10 @@ def _check_azure(azure: AzureSettings) -> None:
                           "is Basic, and Traffic Manager accepts only Standard or above as Azure endpoints",
                           'use "P0v3" or "S1", or set azure.edge = "frontdoor"')
     _within("azure.online_timeout", azure.online_timeout, 60, 7200, " seconds")
+    principal = azure.app_service_principal_object_id
+    if principal is not None and not _GUID.fullmatch(principal):
+        raise ConfigError("azure.app_service_principal_object_id", principal, "is not an object id (a GUID)",
+                          "copy it from `az ad sp show --id abfa0a7c-a6b6-4736-8310-5855508787cd --query id -o tsv`")
 
 
 def _is_acme_url(url: str) -> bool:

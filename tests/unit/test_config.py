@@ -255,6 +255,8 @@ BAD_INPUTS = [
      "frontdoor"),
     ("free app service plan", "", {"GEOBOT_AZURE_APP_SERVICE_SKU": "F1"}, AZURE, "azure.app_service_sku", "P0v3"),
     ("unknown edge", "", {"GEOBOT_AZURE_EDGE": "cdn"}, AZURE, "azure.edge", "values listed"),
+    ("app service principal not a guid", "", {"GEOBOT_AZURE_APP_SERVICE_PRINCIPAL_ID": "app-service"}, AZURE,
+     "azure.app_service_principal_object_id", "az ad sp show"),
     ("pfx without path", "", {}, PFX, "certificate.pfx_path", "GEOBOT_PFX_PATH"),
     ("pfx path missing", "", {"GEOBOT_PFX_PATH": "/nonexistent/cert.pfx", "GEOBOT_PFX_PASSWORD": "x"}, PFX,
      "certificate.pfx_path", "readable"),

@@ -47,6 +47,7 @@ def render_variables(config: Config, binding: Binding = Binding()) -> dict[str, 
         "app_service_sku": azure.app_service_sku,
         "language_sku": azure.language_sku,
         "purge_protection": azure.purge_protection,
+        "app_service_principal_object_id": azure.app_service_principal_object_id,
     }
 
 
