@@ -2,14 +2,16 @@
 
 Each step is decided again just before it runs, because an earlier stage's outputs are
 inputs of later ones. A failure is journaled as `failed` and raised as StageFailed with the
-command that resumes; Ctrl-C is journaled as `interrupted`.
+command that resumes; Ctrl-C is journaled as `interrupted`. Bad input (InputError) keeps its
+exit code 2 only while this run has applied nothing: once a stage that changes things has run,
+the deployment is half done, and the answer is exit 1 with the command that resumes.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from geobot.errors import GeobotError, InputError, Interrupted, StageFailed
 from geobot.pipeline.journal import Journal
@@ -23,6 +25,7 @@ class Runner:
         self.journal = journal
         self.emit = emit
         self.resume_command = resume_command
+        self.applied = False
 
     def context(self, approve: Callable[[str], bool]) -> StageContext:
         return StageContext(self.journal.directory, self.journal.outputs(), self.emit, approve)
@@ -46,6 +49,7 @@ class Runner:
                 continue
             digest = fingerprint(stage.inputs(ctx))
             outputs = self._execute(stage, "deploy", step.reason, lambda: dict(stage.run(ctx)), "running")
+            self.applied = self.applied or not stage.always_run
             self.journal.record(stage.name, status="successful", fingerprint=digest, outputs=outputs, error=None)
             ctx.outputs[stage.name] = outputs
         return ctx.outputs
@@ -59,6 +63,7 @@ class Runner:
                 self.emit(StageSkipped(stage.name, step.reason))
                 continue
             self._execute(stage, "destroy", step.reason, lambda: stage.teardown(ctx) or {}, "destroying")
+            self.applied = True
             self.journal.record(stage.name, status="destroyed", outputs={}, error=None)
             ctx.outputs.pop(stage.name, None)
 
@@ -76,16 +81,21 @@ class Runner:
                 f"run `{self.resume_command(command)}` to resume from stage {stage.name}",
             ) from None
         except InputError as exc:
-            self.journal.record(stage.name, status="failed", error=exc.message)
-            self.emit(StageErrored(stage.name, time.monotonic() - started, exc.message))
-            raise
+            if not self.applied:
+                self.journal.record(stage.name, status="failed", error=exc.message)
+                self.emit(StageErrored(stage.name, time.monotonic() - started, exc.message))
+                raise
+            self._failed(stage, command, started, exc)
         except Exception as exc:
-            error = StageFailed(stage.name, exc, self.resume_command(command))
-            self.journal.record(stage.name, status="failed", error=error.message)
-            cause = exc.message if isinstance(exc, GeobotError) else f"{type(exc).__name__}: {exc}"
-            self.emit(StageErrored(stage.name, time.monotonic() - started, cause))
-            if isinstance(exc, GeobotError) and exc.hint:
-                error.hint = f"{exc.hint}; then run `{self.resume_command(command)}` to resume from stage {stage.name}"
-            raise error from exc
+            self._failed(stage, command, started, exc)
         self.emit(StageFinished(stage.name, time.monotonic() - started, result if isinstance(result, dict) else {}))
         return result
+
+    def _failed(self, stage: Stage, command: str, started: float, exc: Exception) -> NoReturn:
+        error = StageFailed(stage.name, exc, self.resume_command(command))
+        self.journal.record(stage.name, status="failed", error=error.message)
+        cause = exc.message if isinstance(exc, GeobotError) else f"{type(exc).__name__}: {exc}"
+        self.emit(StageErrored(stage.name, time.monotonic() - started, cause))
+        if isinstance(exc, GeobotError) and exc.hint:
+            error.hint = f"{exc.hint}; then run `{self.resume_command(command)}` to resume from stage {stage.name}"
+        raise error from exc

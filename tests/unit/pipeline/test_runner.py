@@ -83,11 +83,20 @@ def test_an_interrupt_is_journaled_as_interrupted(journal: Journal) -> None:
     assert journal.stage("first")["status"] == "interrupted"
 
 
-def test_bad_input_found_by_a_stage_keeps_its_own_error(journal: Journal) -> None:
+def test_bad_input_found_before_anything_is_applied_keeps_its_own_error(journal: Journal) -> None:
     problem = ConfigError("name", "x", "is taken", "choose another")
     with pytest.raises(ConfigError):
         run(journal, [Counting("first", problem)])
     assert journal.stage("first")["status"] == "failed"
+
+
+def test_bad_input_found_after_a_stage_applied_something_is_a_failure_to_resume(journal: Journal) -> None:
+    problem = ConfigError("name", "x", "is taken", "choose another")
+    with pytest.raises(StageFailed) as raised:
+        run(journal, [Counting("first"), Counting("second", problem)])
+    assert raised.value.exit_code == 1
+    assert raised.value.hint == "choose another; then run `geobot deploy` to resume from stage second"
+    assert journal.stage("second")["status"] == "failed"
 
 
 def test_a_changed_upstream_output_reruns_the_stages_that_read_it(journal: Journal) -> None:
