@@ -39,10 +39,11 @@ class KeyVaultSecrets:
     """Key Vault through the SDK, imported here only: the local target needs no Azure package."""
 
     def __init__(self, url: str) -> None:
-        from azure.identity import DefaultAzureCredential
         from azure.keyvault.secrets import SecretClient
 
-        self._client = SecretClient(url, DefaultAzureCredential())
+        from geobot.targets.azure.signin import credential
+
+        self._client = SecretClient(url, credential(os.environ))
 
     def set_secret(self, name: str, value: str) -> object:
         return self._client.set_secret(name, value)

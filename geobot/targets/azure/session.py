@@ -6,6 +6,7 @@ so the stages decide where credentials come from and tests hand in a fixed token
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,12 +52,12 @@ class AzureSession:
     retry: Retry = field(default_factory=Retry)
 
     @classmethod
-    def signed_in(cls, subscription_id: str, retry: Retry | None = None) -> AzureSession:
-        """The user's own sign-in: `az login`, a service principal or a federated token in CI.
+    def signed_in(cls, subscription_id: str, env: Mapping[str, str], retry: Retry | None = None) -> AzureSession:
+        """The user's own sign-in: `az login`, a service principal, or CI's federated token.
 
-        DefaultAzureCredential asks for a token only on the first call; a missing sign-in then
-        surfaces as PrerequisiteError through `geobot.targets.azure.errors`.
+        No credential asks for a token before the first call; a missing sign-in then surfaces
+        as PrerequisiteError through `geobot.targets.azure.errors`.
         """
-        from azure.identity import DefaultAzureCredential
+        from geobot.targets.azure.signin import credential
 
-        return cls(DefaultAzureCredential(), subscription_id, retry or Retry())
+        return cls(credential(env), subscription_id, retry or Retry())

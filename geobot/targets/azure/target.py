@@ -97,7 +97,7 @@ class AzureTarget:
         self.env = env
         subscription = config.azure.subscription_id
         self.engine = engine.with_env({"ARM_SUBSCRIPTION_ID": subscription}) if subscription else engine
-        self.session = cache(session or (lambda: AzureSession.signed_in(self._subscription())))
+        self.session = cache(session or (lambda: AzureSession.signed_in(self._subscription(), env)))
 
     def _subscription(self) -> str:
         if self.config.azure.subscription_id is None:

@@ -95,7 +95,7 @@ def test_no_sign_in_at_all_is_a_missing_prerequisite(
         monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))  # no az, azd or pwsh to ask
-    session = AzureSession.signed_in(SUBSCRIPTION, FAST)
+    session = AzureSession.signed_in(SUBSCRIPTION, {}, FAST)
     with pytest.raises(PrerequisiteError) as raised:
         TrafficManager(session, RG, "geobot-tm").read()
     assert raised.value.message.startswith(
