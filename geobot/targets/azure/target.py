@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
-from geobot.errors import InputError
+from geobot.errors import GeobotError, InputError
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.resources import terraform_dir
@@ -166,14 +166,18 @@ class AzureTarget:
             return {}
         host = outputs.get("host_name")
         report: dict[str, Any] = {"url": f"https://{host}", "edge": outputs.get("edge")}
-        clients = self.clients(journal)
-        profile = clients.traffic_manager()
-        if profile is not None:
-            expected = clients.expected_endpoints()
-            statuses = profile.read().statuses(expected.values())
-            report["regions"] = {region: {"monitor_status": statuses.get(endpoint, "Absent"),
-                                          "priority": self.config.regions.index(region) + 1 if region in self.config.regions else "-"}
-                                 for region, endpoint in expected.items()}
+        try:
+            clients = self.clients(journal)
+            profile = clients.traffic_manager()
+            if profile is not None:
+                expected = clients.expected_endpoints()
+                statuses = profile.read().statuses(expected.values())
+                report["regions"] = {region: {"monitor_status": statuses.get(endpoint, "Absent"),
+                                              "priority": self.config.regions.index(region) + 1
+                                              if region in self.config.regions else "-"}
+                                     for region, endpoint in expected.items()}
+        except GeobotError as exc:  # what the journal says is still worth showing
+            report["problem"] = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
         return report
 
     def summary(self, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -338,3 +338,27 @@ def test_front_door_with_a_custom_domain_waits_for_its_dns_records(session: Azur
                                        "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION}, {"target": "azure"})
     names = [s.name for s in target(config, session).stages()]
     assert names == ["preflight", "infrastructure", "language", "code", "dns", "online", "endpoint", "smoke"]
+
+
+def journal_with_infrastructure(tmp_path: Path, config: Config) -> Journal:
+    journal = Journal(tmp_path / "state", "geobot", "azure")
+    journal.directory.mkdir(parents=True)
+    journal.load()
+    journal.record("infrastructure", status="successful", outputs=infrastructure_outputs(config), error=None)
+    return journal
+
+
+def test_status_reads_each_regions_monitor_status(azure: ContractServer, session: AzureSession, tmp_path: Path) -> None:
+    azure.expect(Exchange("GET", PROFILE_URL, profile(**{"ep-krc": "Online", "ep-sea": "Degraded"})))
+    config = azure_config()
+    report = target(config, session).status(journal_with_infrastructure(tmp_path, config))
+    assert report["url"] == f"https://{HOST}"
+    assert report["regions"] == {"koreacentral": {"monitor_status": "Online", "priority": 1},
+                                 "southeastasia": {"monitor_status": "Degraded", "priority": 2}}
+
+
+def test_status_without_a_sign_in_still_shows_what_the_journal_knows(tmp_path: Path) -> None:
+    config = configuration.load(None, {k: v for k, v in READY.items() if k != "AZURE_SUBSCRIPTION_ID"}, {"target": "azure"})
+    report = AzureTarget(config, engine(), True, {}).status(journal_with_infrastructure(tmp_path, config))
+    assert report["url"] == f"https://{HOST}" and "regions" not in report
+    assert report["problem"].startswith("azure.subscription_id: no subscription is chosen; set azure.subscription_id")
