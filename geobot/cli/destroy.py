@@ -35,7 +35,8 @@ def destroy(
         return
     path = None if no_export else (export or Path(f"{name}-certificate.pfx"))
     if path is not None:
-        check_new_file(path, "--export")
+        if not path.is_file():  # an existing file is kept only if it holds this certificate (a resumed destroy)
+            check_new_file(path, "--export")
     password = None if path is None else app.factory.export_password()
     exported = deployment.destroy(path, password)
     app.reporter.result(f"destroyed {name}", exported)

@@ -124,11 +124,23 @@ class Certificates:
         return pfx
 
     def export(self, path: Path, password: str, option: str = "--export") -> Pfx:
-        """Write the certificate as a password-protected PFX and prove the file can be used again."""
+        """Write the certificate as a password-protected PFX and prove the file can be used again.
+
+        A file that already holds this very certificate under this password is kept: that is a
+        resumed destroy whose export had succeeded.
+        """
         current = self.current()
         if current is None:
             raise CertError("the deployment holds no certificate to export",
                             "run `geobot deploy` to finish it, or destroy with --no-export")
+        if path.is_file():
+            try:
+                kept = verify_pfx(path.read_bytes(), password, self.config.host_name)
+            except PfxError:
+                kept = None
+            if kept is not None and describe(kept)["sha256"] == describe(current)["sha256"]:
+                self.note(f"{path} already holds this certificate; keeping it")
+                return kept
         data = build_pfx(current.key, current.cert, current.chain, password)
         write_new_private(path, data, option)
         try:
