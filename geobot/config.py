@@ -64,6 +64,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AZURE_DELETED_VAULT": "azure.deleted_vault",
     "GEOBOT_AZURE_ONLINE_TIMEOUT": "azure.online_timeout",
     "GEOBOT_AZURE_APP_SERVICE_PRINCIPAL_ID": "azure.app_service_principal_object_id",
+    "GEOBOT_AZURE_BACKEND": "azure.backend",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
@@ -123,6 +124,7 @@ class AzureSettings(_Frozen):
     deleted_vault: Literal["refuse", "recover", "purge"] = "refuse"
     online_timeout: Int = 900
     app_service_principal_object_id: str | None = None  # else looked up in Entra (a CI principal may not read it)
+    backend: Literal["local", "blob"] = "local"  # where Terraform keeps the state of terraform/azure
 
 
 class Config(_Frozen):

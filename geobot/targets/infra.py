@@ -5,11 +5,14 @@ The configuration (its root and its `modules/`) is copied into the deployment's 
 rendered variables, shown, approved and applied. Teardown plans a destroy and applies it the
 same way. Several stages may apply one configuration with different variables (the Azure
 target binds its TLS this way): they share one `state`, and only its owner tears it down.
+A `backend` (e.g. {"azurerm": {...}}) is written as `backend_override.tf.json` before
+`terraform init`: the configurations have no backend block, so local state is the default.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,6 +24,7 @@ from geobot.terraform.engine import Engine, SavedPlan
 
 
 COPIED = ("*.tf", "modules/**/*.tf")
+BACKEND_FILE = "backend_override.tf.json"
 
 
 def tree_digest(directory: Path) -> str:
@@ -46,6 +50,7 @@ class TerraformStage(Stage):
         auto_approve: bool,
         *,
         state: str | None = None,
+        backend: Callable[[StageContext], Mapping[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self.description = description
@@ -54,6 +59,7 @@ class TerraformStage(Stage):
         self.variables = variables
         self.auto_approve = auto_approve
         self.state = state or name
+        self.backend = backend
 
     @property
     def owns_state(self) -> bool:
@@ -63,7 +69,8 @@ class TerraformStage(Stage):
         return ctx.workdir / "terraform" / self.state
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        return {"configuration": tree_digest(self.source), "variables": dict(self.variables(ctx))}
+        inputs = {"configuration": tree_digest(self.source), "variables": dict(self.variables(ctx))}
+        return inputs | ({"backend": dict(self.backend(ctx))} if self.backend else {})
 
     def _prepare(self, ctx: StageContext) -> Path:
         workdir = self.workdir(ctx)
@@ -74,6 +81,11 @@ class TerraformStage(Stage):
             copy = workdir / path.relative_to(self.source)
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, copy)
+        backend = workdir / BACKEND_FILE
+        if self.backend:
+            backend.write_text(json.dumps({"terraform": {"backend": dict(self.backend(ctx))}}, indent=2))
+        else:
+            backend.unlink(missing_ok=True)
         self.engine.init(workdir)
         return workdir
 

@@ -28,6 +28,12 @@ def test_init_never_overwrites_without_force(capsys: pytest.CaptureFixture[str])
     assert load(Path("geobot.toml"), {}, {}).name == "fresh"
 
 
+def test_init_with_the_azure_backend_targets_azure_with_blob_state() -> None:
+    assert main(["init", "--backend", "azure", "--name", "cloudy"]) == 0
+    config = load(Path("geobot.toml"), {}, {})
+    assert (config.target, config.azure.backend) == ("azure", "blob")
+
+
 def test_init_refuses_a_bad_name_and_writes_nothing() -> None:
     assert main(["init", "--name", "Bad-Name"]) == 2
     assert not Path("geobot.toml").exists()

@@ -1,15 +1,17 @@
 """The Azure target wired from its stages: what the factory hands to the pipeline.
 
-preflight → infrastructure (terraform/azure: global module, then one regional module per
-region, in parallel) → language → code → [dns → hostname → certificate → tls] → online →
-endpoint → smoke. The bracketed stages exist for a custom domain on Traffic Manager; Front Door
-serves its own managed certificate. `hostname` and `tls` re-apply the one configuration with
-more of the binding switched on: one state, one owner per resource, and a later deploy keeps
-what they bound instead of undoing it.
+preflight → [state] → infrastructure (terraform/azure: global module, then one regional module
+per region, in parallel) → language → code → [dns → hostname → certificate → tls] → online →
+endpoint → smoke. `state` (the blob container of the Terraform state) exists with
+azure.backend = "blob"; dns, hostname, certificate and tls with a custom domain on Traffic
+Manager (Front Door serves its own managed certificate and needs only dns). `hostname` and
+`tls` re-apply the one configuration with more of the binding switched on: one state, one
+owner per resource, and a later deploy keeps what they bound instead of undoing it.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
@@ -33,14 +35,37 @@ from geobot.terraform.engine import Engine
 STAGING = "acme-staging"
 
 
-class Infrastructure(TerraformStage):
+def remote_state(ctx: StageContext) -> dict[str, Any]:
+    """The azurerm backend the state stage made (its output backend_config: names only, no secret)."""
+    return {"azurerm": ctx.output_of("state").get("backend_config", {})}
+
+
+class AzureTerraform(TerraformStage):
+    """`geobot plan` shows the variables instead of a Terraform plan: azurerm plans need a sign-in, variables do not."""
+
+    def preview(self, ctx: StageContext) -> str | None:
+        return "variables (no secret is a variable): " + json.dumps(self.variables(ctx), indent=2).replace("\n", "\n      ")
+
+
+def state_stage(config: Config, engine: Engine, auto_approve: bool) -> TerraformStage:
+    """terraform/azure/bootstrap: the blob container of the main state; destroyed last, after it."""
+    return AzureTerraform(
+        "state", "a storage account for the Terraform state, shared keys off (terraform/azure/bootstrap)", engine,
+        terraform_dir("azure") / "bootstrap",
+        lambda ctx: {"deployment": config.name, "location": config.global_region,
+                     "names": {"storage_account": config.resource_names()["storage_account"]}},
+        auto_approve)
+
+
+class Infrastructure(AzureTerraform):
     """terraform/azure; `geobot plan` shows its variables (it needs no sign-in), destroy offers the vault purge."""
 
     def __init__(self, config: Config, engine: Engine, auto_approve: bool, clients: Callable[[], PreflightClients],
                  name: str = "infrastructure", description: str = "", binding: Binding = Binding()) -> None:
         super().__init__(name, description or "Key Vault, Cosmos DB, Traffic Manager or Front Door, the Azure Bot, "
                          "and per region a web app and a Language resource (terraform/azure)",
-                         engine, terraform_dir("azure"), lambda ctx: self.render(ctx), auto_approve, state="infrastructure")
+                         engine, terraform_dir("azure"), lambda ctx: self.render(ctx), auto_approve, state="infrastructure",
+                         backend=remote_state if config.azure.backend == "blob" else None)
         self.config = config
         self.binding = binding
         self.clients = clients
@@ -58,13 +83,10 @@ class Infrastructure(TerraformStage):
         return render_variables(self.config, bound)
 
     def preview(self, ctx: StageContext) -> str | None:
-        """Offline: a Terraform plan of azurerm needs a sign-in, the variables do not."""
-        import json
-
         if not self.owns_state:
             flags = {"bind_hostname": self.binding.hostname, "bind_certificate": self.binding.certificate}
             return "re-applies terraform/azure with " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in flags.items())
-        return "variables (no secret is a variable): " + json.dumps(self.render(ctx), indent=2).replace("\n", "\n      ")
+        return super().preview(ctx)
 
     def teardown(self, ctx: StageContext) -> None:
         vault = (ctx.output_of("infrastructure").get("key_vault") or {}).get("name")
@@ -130,8 +152,10 @@ class AzureTarget:
                            "bind the Key Vault certificate to the custom domain in every region",
                            Binding(hostname=True, certificate=True)),
         ] if custom_domain else [DnsRecords(resolve)] if self.config.domain else []
+        state = [state_stage(self.config, self.engine, self.auto_approve)] if self.config.azure.backend == "blob" else []
         return (
             Preflight(self.config, self.engine.binary, self.env, self.preflight_clients),
+            *state,
             infrastructure,
             Language(self.clients),
             Code(self.clients),

@@ -64,3 +64,13 @@ resource "azurerm_role_assignment" "state" {
   role_definition_name = "Storage Blob Data Contributor"
   principal_id         = each.value
 }
+
+# Role assignments take up to a few minutes to apply: the main configuration's `terraform init`
+# writes its first state right after this apply.
+resource "time_sleep" "rbac" {
+  create_duration = var.rbac_propagation_wait
+
+  triggers = {
+    roles = join(",", sort([for role in azurerm_role_assignment.state : role.id]))
+  }
+}

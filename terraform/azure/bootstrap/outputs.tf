@@ -22,4 +22,6 @@ output "backend_config" {
     key                  = "${var.deployment}.tfstate"
     use_azuread_auth     = true
   }
+
+  depends_on = [time_sleep.rbac]
 }

@@ -51,3 +51,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "rbac_propagation_wait" {
+  description = "How long to wait after granting the blob data role before the state is first written, e.g. \"60s\"."
+  type        = string
+  default     = "60s"
+
+  validation {
+    condition     = can(regex("^[0-9]+[sm]$", var.rbac_propagation_wait))
+    error_message = "rbac_propagation_wait must be a duration such as \"60s\" or \"2m\"."
+  }
+}

@@ -362,3 +362,18 @@ def test_status_without_a_sign_in_still_shows_what_the_journal_knows(tmp_path: P
     report = AzureTarget(config, engine(), True, {}).status(journal_with_infrastructure(tmp_path, config))
     assert report["url"] == f"https://{HOST}" and "regions" not in report
     assert report["problem"].startswith("azure.subscription_id: no subscription is chosen; set azure.subscription_id")
+
+
+def test_blob_state_comes_first_and_the_infrastructure_uses_what_it_made(session: AzureSession, tmp_path: Path) -> None:
+    config = azure_config({"GEOBOT_AZURE_BACKEND": "blob"})
+    stages = target(config, session).stages()
+    assert [s.name for s in stages][:3] == ["preflight", "state", "infrastructure"]
+    state, infrastructure = stages[1], stages[2]
+    assert state.variables(context(tmp_path, config)) == {  # type: ignore[attr-defined]
+        "deployment": "geobot", "location": "japaneast", "names": {"storage_account": "stgeobot"}}
+    made = {"resource_group_name": "rg-geobot-tfstate", "storage_account_name": "stgeobot", "container_name": "tfstate",
+            "key": "geobot.tfstate", "use_azuread_auth": True}
+    ctx = context(tmp_path, config, state={"backend_config": made})
+    assert infrastructure.backend(ctx) == {"azurerm": made}  # type: ignore[attr-defined]
+    assert infrastructure.inputs(ctx)["backend"] == {"azurerm": made}
+    assert target(azure_config(), session).stages()[1].backend is None  # type: ignore[attr-defined]
