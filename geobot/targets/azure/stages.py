@@ -109,7 +109,7 @@ class DnsRecords(Stage):
     """The custom domain's records must resolve before App Service accepts the host name binding."""
 
     name = "dns"
-    description = "check the custom domain's CNAME and asuid TXT records (printed if missing)"
+    description = "check the custom domain's DNS records: the CNAME and its verification TXT (printed if missing)"
 
     def __init__(self, lookup: Callable[[str, str], list[str]]) -> None:
         self.lookup = lookup
