@@ -73,6 +73,8 @@ AZURE_RULES: dict[str, NameRule] = {
 
 _LAMBDA = _rule("Lambda function", r"[A-Za-z0-9_-]{1,64}", "1-64 letters, digits, hyphens and underscores")
 
+AZURE_RULES["certificate_vault"] = AZURE_RULES["key_vault"]
+
 AWS_RULES: dict[str, NameRule] = {
     "dynamodb_table": _rule(
         "DynamoDB table", r"[A-Za-z0-9_.-]{3,255}", "3-255 letters, digits, underscores, periods and hyphens"),
@@ -107,6 +109,7 @@ def global_names(target: str, name: str) -> dict[str, str]:
     return {
         "resource_group": f"rg-{name}-global",
         "key_vault": f"kv-{name}",
+        "certificate_vault": f"kvc-{name}",
         "storage_account": f"st{name}",
         "cosmos_account": f"cosmos-{name}",
         "traffic_manager": f"tm-{name}",

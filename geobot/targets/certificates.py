@@ -27,7 +27,7 @@ MARKER = "geobot-tls-settings"
 
 
 class CertificateVault(Protocol):
-    """The calls certificates need from a vault; `url` is what certbot's hook writes tokens to."""
+    """The calls certificates need from a vault; `url` is where certbot's hook writes tokens, unless told otherwise."""
 
     @property
     def url(self) -> str: ...
@@ -54,8 +54,11 @@ def certificate_settings(config: Config) -> dict[str, Any]:
 
 class Certificates:
     def __init__(self, config: Config, deployment_dir: Path, vault: CertificateVault, env: Mapping[str, str],
-                 note: Callable[[str], None] = lambda text: None, served: Callable[[Pfx], None] = lambda pfx: None) -> None:
+                 note: Callable[[str], None] = lambda text: None, served: Callable[[Pfx], None] = lambda pfx: None,
+                 challenges: str | None = None) -> None:
+        """`challenges`: the vault URL the bots read ACME tokens from, when it is not the certificate's."""
         self.config = config
+        self.challenges = challenges
         self.deployment_dir = deployment_dir
         self.vault = vault
         self.env = env
@@ -92,7 +95,7 @@ class Certificates:
 
             assert cert.email is not None
             self.note(f"asking {cert.acme_directory} for a certificate for {host} (HTTP-01, answered by the bots)")
-            return acme.issue(host, cert.email, cert.acme_directory, self.vault.url,
+            return acme.issue(host, cert.email, cert.acme_directory, self.challenges or self.vault.url,
                               self.deployment_dir / "certbot", self.env, self.note, force=force)
         assert cert.pfx_path is not None and cert.pfx_password is not None
         return read_pfx(cert.pfx_path.read_bytes(), cert.pfx_password.get_secret_value())

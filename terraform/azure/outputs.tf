@@ -90,6 +90,15 @@ output "key_vault" {
   }
 }
 
+output "certificate_vault" {
+  description = "The certificate's own Key Vault (the bots have no role on it): id, name, uri."
+  value = {
+    id   = module.global.certificate_vault_id
+    name = module.global.certificate_vault_name
+    uri  = module.global.certificate_vault_uri
+  }
+}
+
 output "cosmos" {
   description = "The conversation-state store: account, endpoint, database, container (keys disabled; data-plane RBAC)."
   value = {

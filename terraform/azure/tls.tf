@@ -19,7 +19,7 @@ locals {
   certificate_regions = var.bind_certificate && var.bind_hostname ? var.regions : {}
 
   # Versionless: App Service follows the certificate's newest version (renewals) by itself.
-  certificate_secret_id = "${module.global.key_vault_uri}secrets/${var.certificate_name}"
+  certificate_secret_id = "${module.global.certificate_vault_uri}secrets/${var.certificate_name}"
 
   app_service_principal_id = var.app_service_principal_object_id != null ? var.app_service_principal_object_id : one(data.azuread_service_principal.app_service[*].object_id)
 }
@@ -36,7 +36,7 @@ data "azuread_service_principal" "app_service" {
 resource "azurerm_role_assignment" "app_service_certificate_secret" {
   count = var.bind_certificate ? 1 : 0
 
-  scope                = "${module.global.key_vault_id}/secrets/${var.certificate_name}"
+  scope                = "${module.global.certificate_vault_id}/secrets/${var.certificate_name}"
   role_definition_name = "Key Vault Secrets User"
   principal_id         = local.app_service_principal_id
   principal_type       = "ServicePrincipal"
@@ -45,7 +45,7 @@ resource "azurerm_role_assignment" "app_service_certificate_secret" {
 resource "azurerm_role_assignment" "app_service_certificate" {
   count = var.bind_certificate ? 1 : 0
 
-  scope                = "${module.global.key_vault_id}/certificates/${var.certificate_name}"
+  scope                = "${module.global.certificate_vault_id}/certificates/${var.certificate_name}"
   role_definition_name = "Key Vault Certificate User"
   principal_id         = local.app_service_principal_id
   principal_type       = "ServicePrincipal"

@@ -25,17 +25,17 @@ variable "global_region" {
 }
 
 variable "names" {
-  description = "Names of the global resources, from geobot/naming.py global_names(\"azure\", name): resource_group, key_vault, cosmos_account, traffic_manager, traffic_manager_dns, bot (storage_account is the state bootstrap's). Optional keys log_analytics, app_insights, bot_identity, front_door, front_door_endpoint override the names derived here."
+  description = "Names of the global resources, from geobot/naming.py global_names(\"azure\", name): resource_group, key_vault, certificate_vault, cosmos_account, traffic_manager, traffic_manager_dns, bot (storage_account is the state bootstrap's). Optional keys log_analytics, app_insights, bot_identity, front_door, front_door_endpoint override the names derived here."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["resource_group", "key_vault", "cosmos_account", "traffic_manager", "traffic_manager_dns", "bot"] : contains(keys(var.names), key)])
-    error_message = "names must hold resource_group, key_vault, cosmos_account, traffic_manager, traffic_manager_dns and bot."
+    condition     = alltrue([for key in ["resource_group", "key_vault", "certificate_vault", "cosmos_account", "traffic_manager", "traffic_manager_dns", "bot"] : contains(keys(var.names), key)])
+    error_message = "names must hold resource_group, key_vault, certificate_vault, cosmos_account, traffic_manager, traffic_manager_dns and bot."
   }
 
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", lookup(var.names, "key_vault", ""))) && !strcontains(lookup(var.names, "key_vault", ""), "--")
-    error_message = "names.key_vault must be 3-24 letters, digits and single hyphens, starting with a letter."
+    condition     = alltrue([for key in ["key_vault", "certificate_vault"] : can(regex("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", lookup(var.names, key, ""))) && !strcontains(lookup(var.names, key, ""), "--")])
+    error_message = "names.key_vault and names.certificate_vault must be 3-24 letters, digits and single hyphens, starting with a letter."
   }
 
   validation {

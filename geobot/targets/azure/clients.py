@@ -37,7 +37,12 @@ class AzureClients:
         return dict((self.outputs.get("traffic_manager") or {}).get("endpoints", {}))
 
     def key_vault(self) -> KeyVault:
+        """The configuration vault: the bots' settings and the ACME tokens they answer with."""
         return KeyVault(self.session, self.outputs["key_vault"]["uri"])
+
+    def certificate_vault(self) -> KeyVault:
+        """The certificate's own vault, which no bot can read."""
+        return KeyVault(self.session, self.outputs["certificate_vault"]["uri"])
 
     def bot_service(self) -> BotService:
         bot = self.outputs["bot"]

@@ -17,6 +17,7 @@ from geobot.errors import InputError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import PreflightClients
 from geobot.targets.azure.providers import required_providers
+from geobot.targets.azure.vaults import Vaults
 from geobot.targets.azure.variables import impossible
 from geobot.terraform.binary import Binary
 
@@ -64,17 +65,21 @@ class Preflight(Stage):
         if not bot.available:
             raise self._taken(f"the Azure Bot handle {names['bot']}", bot.reason)
         vaults = clients.vaults()
-        vault = vaults.name_available(names["key_vault"])
+        for key in ("key_vault", "certificate_vault"):
+            self._vault_free(ctx, vaults, names[key])
+
+    def _vault_free(self, ctx: StageContext, vaults: Vaults, name: str) -> None:
+        vault = vaults.name_available(name)
         if vault.available:
             return
         if vault.deleted is None:
-            raise self._taken(f"the Key Vault name {names['key_vault']}", vault.reason)
+            raise self._taken(f"the Key Vault name {name}", vault.reason)
         deleted, choice = vault.deleted, self.config.azure.deleted_vault
         when = f"deleted on {deleted.deletion_date:%Y-%m-%d}, kept until {deleted.purge_date:%Y-%m-%d}" \
             if deleted.deletion_date and deleted.purge_date else "soft-deleted"
         if choice == "refuse":
             raise InputError(f"azure.deleted_vault: Key Vault {deleted.name} of this subscription is {when}",
-                             'set azure.deleted_vault = "recover" to bring it back with its certificate, '
+                             'set azure.deleted_vault = "recover" to bring it back with its secrets and certificate, '
                              'or "purge" to delete it for good (GEOBOT_AZURE_DELETED_VAULT)')
         if choice == "purge":
             if deleted.purge_protection:
@@ -83,7 +88,7 @@ class Preflight(Stage):
             ctx.note(f"purging the deleted Key Vault {deleted.name} ({when})")
             vaults.purge(deleted.name, deleted.location)
         else:
-            ctx.note(f"Key Vault {deleted.name} is {when}: Terraform recovers it with its secrets and certificate")
+            ctx.note(f"Key Vault {deleted.name} is {when}: Terraform recovers it with what it held")
 
     def _taken(self, what: str, reason: str) -> InputError:
         return InputError(f"name: {what} is taken{' (' + reason + ')' if reason else ''}",

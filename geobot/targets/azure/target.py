@@ -89,10 +89,15 @@ class Infrastructure(AzureTerraform):
         return super().preview(ctx)
 
     def teardown(self, ctx: StageContext) -> None:
-        vault = (ctx.output_of("infrastructure").get("key_vault") or {}).get("name")
+        made = ctx.output_of("infrastructure")
+        vaults = [(made.get(key) or {}).get("name") for key in ("key_vault", "certificate_vault")]
         super().teardown(ctx)
-        if not self.owns_state or vault is None:
+        if not self.owns_state:
             return
+        for vault in filter(None, vaults):
+            self._offer_purge(ctx, vault)
+
+    def _offer_purge(self, ctx: StageContext, vault: str) -> None:
         if self.config.azure.purge_protection:
             ctx.note(f"Key Vault {vault} has purge protection: its name stays taken until its retention ends")
             return
@@ -182,7 +187,8 @@ class AzureTarget:
             if renewal:
                 note("App Service serves the new version once it syncs from Key Vault (it checks every 24 hours)")
 
-        return Certificates(self.config, directory, clients.key_vault(), self.env, note, served)
+        return Certificates(self.config, directory, clients.certificate_vault(), self.env, note, served,
+                            challenges=clients.outputs["key_vault"]["uri"])
 
     def status(self, journal: Journal) -> dict[str, Any]:
         outputs = journal.outputs().get("infrastructure", {})

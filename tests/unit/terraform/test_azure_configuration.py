@@ -368,12 +368,20 @@ def test_region_defaults_render_the_python_version_and_a_tm_capable_plan(configs
 # ---- Key Vault and identities ----------------------------------------------------------------------
 
 
-def test_key_vault_uses_rbac_soft_delete_and_optional_purge_protection(every_resource: list[Block]) -> None:
-    (vault,) = [r for r in every_resource if r.type == "azurerm_key_vault"]
-    assert vault.body["rbac_authorization_enabled"] is True
-    assert "access_policy" not in vault.body
-    assert vault.body["purge_protection_enabled"] == "${var.purge_protection}"
-    assert vault.body["soft_delete_retention_days"] == "${var.soft_delete_retention_days}"
+def test_key_vaults_use_rbac_soft_delete_and_optional_purge_protection(every_resource: list[Block]) -> None:
+    vaults = [r for r in every_resource if r.type == "azurerm_key_vault"]
+    assert sorted(v.body["name"] for v in vaults) == ["${var.names.certificate_vault}", "${var.names.key_vault}"]
+    for vault in vaults:
+        assert vault.body["rbac_authorization_enabled"] is True
+        assert "access_policy" not in vault.body
+        assert vault.body["purge_protection_enabled"] == "${var.purge_protection}"
+        assert vault.body["soft_delete_retention_days"] == "${var.soft_delete_retention_days}"
+
+
+def test_no_bot_can_read_the_certificate_vault(configs: dict[str, Configuration]) -> None:
+    on_certificates = [r for r in _role_assignments(configs) if "certificate" in r.body["scope"]]
+    assert on_certificates, "the certificate vault's readers are declared"
+    assert {r.body["principal_id"] for r in on_certificates} == {"${var.deployer_id}", "${local.app_service_principal_id}"}
 
 
 def _role_assignments(configs: dict[str, Configuration]) -> list[Block]:
@@ -409,8 +417,8 @@ def test_no_role_goes_to_the_bot_identity_and_no_broad_role_to_anyone(configs: d
 def test_app_service_reads_only_the_certificate_not_the_vault(configs: dict[str, Configuration]) -> None:
     service = [r for r in _role_assignments(configs) if r.body["principal_id"] == "${local.app_service_principal_id}"]
     assert sorted((r.body["role_definition_name"], r.body["scope"]) for r in service) == [
-        ("Key Vault Certificate User", "${module.global.key_vault_id}/certificates/${var.certificate_name}"),
-        ("Key Vault Secrets User", "${module.global.key_vault_id}/secrets/${var.certificate_name}"),
+        ("Key Vault Certificate User", "${module.global.certificate_vault_id}/certificates/${var.certificate_name}"),
+        ("Key Vault Secrets User", "${module.global.certificate_vault_id}/secrets/${var.certificate_name}"),
     ]
     for role in service:
         assert role.body["count"] == "${var.bind_certificate ? 1 : 0}"
@@ -421,8 +429,9 @@ def test_deployer_gets_data_roles_on_the_vault_and_language_only(configs: dict[s
                       if r.body["principal_id"] == "${var.deployer_id}")
     assert deployer == [
         ("Cognitive Services Language Owner", "${azurerm_cognitive_account.language.id}"),
-        ("Key Vault Certificates Officer", "${azurerm_key_vault.this.id}"),
+        ("Key Vault Certificates Officer", "${azurerm_key_vault.certificates.id}"),
         ("Key Vault Secrets Officer", "${azurerm_key_vault.this.id}"),
+        ("Key Vault Secrets User", "${azurerm_key_vault.certificates.id}"),
     ]
 
 

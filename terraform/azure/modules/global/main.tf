@@ -78,8 +78,34 @@ resource "azurerm_key_vault" "this" {
   }
 }
 
-# The deployer writes the configuration secrets below, the ACME HTTP-01 tokens and the
-# imported certificate, and exports the certificate again before destroy.
+# The certificate lives in a vault of its own: the bots read every secret of the configuration
+# vault (the ACME tokens have names made at issue time), and must not read the private key.
+# Only the deployer and, for the TLS binding, App Service's own principal may.
+resource "azurerm_key_vault" "certificates" {
+  #checkov:skip=CKV_AZURE_109:The deployer's laptop or CI runner and App Service's certificate import reach the vault over the internet; access is decided by Entra ID and RBAC, not by network.
+  #checkov:skip=CKV_AZURE_189:Same reason: public network access is needed by the deployer and App Service's certificate import.
+  #checkov:skip=CKV2_AZURE_32:A private endpoint needs a VNet and VNet-integrated App Service plans, which this sample deliberately does not deploy.
+  #checkov:skip=CKV_AZURE_110:Purge protection is the purge_protection variable (off by default so that geobot destroy can purge the vault and the bot name can be reused at once).
+  #checkov:skip=CKV_AZURE_42:Soft delete is always on (retention soft_delete_retention_days); purge protection is the purge_protection variable, see CKV_AZURE_110.
+  name                          = var.names.certificate_vault
+  location                      = azurerm_resource_group.global.location
+  resource_group_name           = azurerm_resource_group.global.name
+  tenant_id                     = var.tenant_id
+  sku_name                      = "standard"
+  rbac_authorization_enabled    = true
+  purge_protection_enabled      = var.purge_protection
+  soft_delete_retention_days    = var.soft_delete_retention_days
+  public_network_access_enabled = true
+  tags                          = var.tags
+
+  network_acls {
+    default_action = "Allow"
+    bypass         = "AzureServices"
+  }
+}
+
+# The deployer writes the configuration secrets below and the ACME HTTP-01 tokens, imports the
+# certificate, and exports it again before destroy.
 resource "azurerm_role_assignment" "deployer_secrets" {
   scope                = azurerm_key_vault.this.id
   role_definition_name = "Key Vault Secrets Officer"
@@ -87,8 +113,14 @@ resource "azurerm_role_assignment" "deployer_secrets" {
 }
 
 resource "azurerm_role_assignment" "deployer_certificates" {
-  scope                = azurerm_key_vault.this.id
+  scope                = azurerm_key_vault.certificates.id
   role_definition_name = "Key Vault Certificates Officer"
+  principal_id         = var.deployer_id
+}
+
+resource "azurerm_role_assignment" "deployer_certificate_export" {
+  scope                = azurerm_key_vault.certificates.id
+  role_definition_name = "Key Vault Secrets User"
   principal_id         = var.deployer_id
 }
 
@@ -98,6 +130,7 @@ resource "time_sleep" "rbac" {
   triggers = {
     secrets      = azurerm_role_assignment.deployer_secrets.id
     certificates = azurerm_role_assignment.deployer_certificates.id
+    export       = azurerm_role_assignment.deployer_certificate_export.id
   }
 }
 

@@ -18,6 +18,21 @@ output "key_vault_uri" {
   value       = azurerm_key_vault.this.vault_uri
 }
 
+output "certificate_vault_id" {
+  description = "Resource id of the certificate's own Key Vault."
+  value       = azurerm_key_vault.certificates.id
+}
+
+output "certificate_vault_name" {
+  description = "Name of the certificate's Key Vault."
+  value       = azurerm_key_vault.certificates.name
+}
+
+output "certificate_vault_uri" {
+  description = "https://<certificate vault>.vault.azure.net/"
+  value       = azurerm_key_vault.certificates.vault_uri
+}
+
 output "secrets_vault_id" {
   description = "The Key Vault's id for resources that write secrets: known only once the deployer's data roles have had time to apply."
   value       = azurerm_key_vault.this.id

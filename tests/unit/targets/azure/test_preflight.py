@@ -55,7 +55,8 @@ def vault_check(reply: Reply) -> Exchange:
 def test_a_fresh_subscription_registers_providers_and_finds_every_name_free(
     azure: ContractServer, session: AzureSession, tmp_path: Path
 ) -> None:
-    azure.expect(list_providers(listing()), *names_free(), vault_check(Reply.of("keyvault-mgmt/Vaults_CheckNameAvailability", 200)))
+    free = Reply.of("keyvault-mgmt/Vaults_CheckNameAvailability", 200)
+    azure.expect(list_providers(listing()), *names_free(), vault_check(free), vaults.check(free, name=f"kvc-{NAME}"))
     outputs = run(preflight(config(), session), tmp_path, [])
     assert outputs["subscription"] == SUBSCRIPTION
     assert outputs["providers"] == len(required_providers(front_door=False)) == 9
@@ -75,6 +76,7 @@ def test_recover_leaves_the_deleted_vault_to_terraform(azure: ContractServer, se
     azure.expect(list_providers(listing()), *names_free(),
                  vault_check(vaults.unavailable("AlreadyExists", vaults.IN_USE)), *vaults.deleted_pages(f"kv-{NAME}"))
     notes: list[str] = []
+    azure.expect(vaults.check(Reply.of("keyvault-mgmt/Vaults_CheckNameAvailability", 200), name=f"kvc-{NAME}"))
     run(preflight(config(GEOBOT_AZURE_DELETED_VAULT="recover"), session), tmp_path, notes)
     assert any("Terraform recovers it" in note for note in notes)
 

@@ -64,6 +64,7 @@ def infrastructure_outputs(config: Config) -> dict[str, Any]:
         "edge": config.azure.edge,
         "host_name": config.host_name,
         "key_vault": {"id": "/subscriptions/x/kv", "name": "kv-geobot", "uri": "https://kv-geobot.vault.azure.net/"},
+        "certificate_vault": {"id": "/subscriptions/x/kvc", "name": "kvc-geobot", "uri": "https://kvc-geobot.vault.azure.net/"},
         "traffic_manager": {"name": PROFILE, "resource_group": "rg-geobot-global", "fqdn": "geobot.trafficmanager.net",
                             "endpoints": {r: config.region_resource_names(r)["endpoint"] for r in config.regions}},
         "bot": {"name": "bot-geobot", "resource_group": "rg-geobot-global"},
@@ -281,7 +282,7 @@ def vault_secret(pfx: bytes) -> Reply:
     return reply
 
 
-SECRET_URL = "https://kv-geobot.vault.azure.net/secrets/geobot-tls/?api-version=2025-07-01"
+SECRET_URL = "https://kvc-geobot.vault.azure.net/secrets/geobot-tls/?api-version=2025-07-01"  # the certificate's own vault
 
 
 def test_destroy_exports_and_verifies_the_certificate_before_tearing_down(
