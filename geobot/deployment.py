@@ -75,7 +75,7 @@ class Deployment:
             ctx = self.runner.context(self.approve)
             stages = self.target.stages()
             self.reporter.plan(self.runner.plan("destroy", stages, ctx), {})
-            if export is not None and self.journal.stage("certificate").get("status") not in (None, "destroyed"):
+            if export is not None and self.holds_certificate():
                 assert password is not None
                 pfx = self.target.certificates(self.journal, self._note).export(export, password, "--export")
                 info = describe(pfx)
@@ -87,6 +87,10 @@ class Deployment:
         with contextlib.suppress(OSError):
             self.journal.directory.parent.rmdir()  # the state directory, when no other deployment is left
         return exported
+
+    def holds_certificate(self) -> bool:
+        """Whether a certificate stage made one that destroy must save (Front Door and AWS have none)."""
+        return self.journal.stage("certificate").get("status") not in (None, "destroyed")
 
     def certificates(self, command: str, action: Callable[[Any], T]) -> T:
         """Run a certificate operation (renew, import, export) under the deployment's lock."""

@@ -22,7 +22,8 @@ def destroy(
     The certificate is exported first as a PFX protected by GEOBOT_EXPORT_PASSWORD (or a password
     you are asked for), and the file is checked: it opens with the password, the key matches and
     it covers the host name. Only then is anything destroyed. Redeploy with that PFX
-    (certificate.source = "pfx") to skip issuing a new certificate.
+    (certificate.source = "pfx") to skip issuing a new certificate. A deployment without a
+    certificate of its own (Front Door's is managed; AWS has none) is torn down without asking.
     """
     app = ctx.obj
     if export is not None and no_export:
@@ -33,7 +34,7 @@ def destroy(
     except NoDeployment as nothing:
         app.reporter.result(f"nothing to destroy: {nothing.message}", {})
         return
-    path = None if no_export else (export or Path(f"{name}-certificate.pfx"))
+    path = None if no_export or not deployment.holds_certificate() else (export or Path(f"{name}-certificate.pfx"))
     if path is not None:
         if not path.is_file():  # an existing file is kept only if it holds this certificate (a resumed destroy)
             check_new_file(path, "--export")

@@ -76,3 +76,20 @@ def test_a_single_region_deploys_with_a_warning(capsys: pytest.CaptureFixture[st
     Path("geobot.toml").write_text('regions = ["koreacentral"]\n')
     assert main(["plan", "--no-terraform"]) == 0
     assert "warning: " in capsys.readouterr().err
+
+
+def test_destroy_of_a_deployment_without_a_certificate_asks_for_no_export_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geobot.pipeline.journal import Journal
+
+    monkeypatch.setenv("GEOBOT_AZURE_EDGE", "frontdoor")
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000")
+    journal = Journal(Path(".geobot") / "geobot", "geobot", "azure")
+    journal.directory.mkdir(parents=True)
+    journal.load()
+    journal.record("preflight", status="successful", outputs={}, error=None)
+    assert main(["--target", "azure", "destroy", "--auto-approve"]) == 0, capsys.readouterr().err
+    assert "destroyed geobot" in capsys.readouterr().out
+    assert not list(Path(".").glob("*.pfx")) and not Path(".geobot").exists()
+
