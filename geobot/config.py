@@ -26,6 +26,7 @@ from geobot import naming, regions
 from geobot.errors import ConfigError
 
 Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict()]  # an int is accepted too, a quoted number is not
 
 DEFAULT_FILE = Path("geobot.toml")
 LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory"
@@ -65,10 +66,17 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AZURE_ONLINE_TIMEOUT": "azure.online_timeout",
     "GEOBOT_AZURE_APP_SERVICE_PRINCIPAL_ID": "azure.app_service_principal_object_id",
     "GEOBOT_AZURE_BACKEND": "azure.backend",
+    "GEOBOT_AWS_CONNECT_INSTANCE_ID": "aws.connect_instance_id",
+    "GEOBOT_AWS_PROBES": "aws.probes",
+    "GEOBOT_AWS_FAILOVER_AFTER": "aws.failover_after",
+    "GEOBOT_AWS_FAILBACK_AFTER": "aws.failback_after",
+    "GEOBOT_AWS_FAILBACK": "aws.failback",
+    "GEOBOT_AWS_ONLINE_TIMEOUT": "aws.online_timeout",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
-                      "local.hold_down", "azure.online_timeout"})
+                      "local.hold_down", "azure.online_timeout", "aws.probes", "aws.failover_after",
+                      "aws.failback_after", "aws.online_timeout"})
 BOOL_KEYS = frozenset({"local.retry"})
 BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
@@ -127,6 +135,24 @@ class AzureSettings(_Frozen):
     backend: Literal["local", "blob"] = "local"  # where Terraform keeps the state of terraform/azure
 
 
+class AwsSettings(_Frozen):
+    """The aws target's own choices: the Connect instance and the health check's probe and policy.
+
+    [probe] configures a router's HTTP probes, which the aws target has none of: its health
+    check sends `test_utterance` to every region's bot every minute instead.
+    """
+
+    connect_instance_id: str | None = None  # the Amazon Connect instance in global_region, if any
+    test_utterance: str = "book a table"
+    expected_intent: str = "BookTable"
+    min_confidence: Float = 0.8
+    probes: Int = 3  # per region and run; a region passes a run when most pass
+    failover_after: Int = 3  # failed runs (minutes) in a row before callers move
+    failback_after: Int = 5  # passed runs in a row before callers return to the primary
+    failback: Literal["auto", "manual"] = "auto"
+    online_timeout: Int = 600
+
+
 class Config(_Frozen):
     """One deployment: its name, target, regions, routing, probes and certificate."""
 
@@ -140,6 +166,7 @@ class Config(_Frozen):
     certificate: CertificateSettings = CertificateSettings()
     local: LocalSettings = LocalSettings()
     azure: AzureSettings = AzureSettings()
+    aws: AwsSettings = AwsSettings()
     domain: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -159,6 +186,7 @@ class Config(_Frozen):
         _check_certificate(self)
         _check_local(self)
         _check_azure(self.azure)
+        _check_aws(self)
         if self.domain is not None and not naming.is_dns_name(self.domain):
             raise ConfigError("domain", self.domain, "is not a DNS name with at least two labels",
                               'write a name such as "bot.example.com" (letters, digits, hyphens; <= 253 chars)')
@@ -334,6 +362,7 @@ _PYDANTIC_FIXES = {
     "tuple_type": 'write a list, e.g. ["koreacentral", "southeastasia"]',
     "model_type": f"write it as a [table]; {SEE_INIT}",
     "dict_type": "write a table of region = weight",
+    "float_type": "write a number without quotes",
 }
 
 
@@ -491,6 +520,38 @@ def _check_azure(azure: AzureSettings) -> None:
     if principal is not None and not _GUID.fullmatch(principal):
         raise ConfigError("azure.app_service_principal_object_id", principal, "is not an object id (a GUID)",
                           "copy it from `az ad sp show --id abfa0a7c-a6b6-4736-8310-5855508787cd --query id -o tsv`")
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}")
+
+
+def _check_aws(config: Config) -> None:
+    aws = config.aws
+    if config.target == "aws":
+        if len(config.regions) < 2:
+            raise ConfigError("regions", list(config.regions), "the aws target needs two or more regions: a primary and "
+                              "where its callers go when it fails", 'list two, e.g. regions = ["us-east-1", "us-west-2"]')
+        if config.global_region != config.regions[0]:
+            raise ConfigError("global_region", config.global_region, f"on aws must be the primary, the first of regions "
+                              f"({config.regions[0]}): the region map, the region check and Amazon Connect live there",
+                              f'set global_region = "{config.regions[0]}", or list {config.global_region} first in regions')
+    if aws.connect_instance_id is not None and not _UUID.fullmatch(aws.connect_instance_id):
+        raise ConfigError("aws.connect_instance_id", aws.connect_instance_id, "is not an instance id (a lowercase UUID)",
+                          "copy the last part of the instance ARN (`aws connect list-instances --query InstanceSummaryList[].Id`)")
+    if not aws.test_utterance.strip():
+        raise ConfigError("aws.test_utterance", aws.test_utterance, "must not be empty: every probe sends it to the bot",
+                          'use an utterance of the expected intent, e.g. "book a table"')
+    if not 0 <= aws.min_confidence <= 1:
+        raise ConfigError("aws.min_confidence", aws.min_confidence, "must be 0-1 (Lex's NLU confidence score)",
+                          "set aws.min_confidence to e.g. 0.8")
+    _within("aws.probes", aws.probes, 1, 10, " per region and run")
+    worst = aws.probes * len(config.regions) * 5 + 5
+    if config.target == "aws" and worst > 55:
+        raise ConfigError("aws.probes", aws.probes, f"× {len(config.regions)} regions × 5 s (a timed-out probe) + 5 s "
+                          f"= {worst} s does not fit in the health check's 55 s", "lower aws.probes")
+    _within("aws.failover_after", aws.failover_after, 1, 100, " runs (one a minute)")
+    _within("aws.failback_after", aws.failback_after, 1, 1000, " runs (one a minute)")
+    _within("aws.online_timeout", aws.online_timeout, 60, 7200, " seconds")
 
 
 def _is_acme_url(url: str) -> bool:

@@ -18,7 +18,8 @@ from pathlib import Path
 from geobot.errors import ConfigError, InputError, NoDeployment
 from geobot.ui import Redactor, Reporter, make_reporter
 
-TARGETS = {"local": "geobot.targets.local.target:LocalTarget", "azure": "geobot.targets.azure.target:AzureTarget"}
+TARGETS = {"local": "geobot.targets.local.target:LocalTarget", "azure": "geobot.targets.azure.target:AzureTarget",
+           "aws": "geobot.targets.aws.target:AwsTarget"}
 
 
 @dataclass(frozen=True)

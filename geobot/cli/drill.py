@@ -60,10 +60,24 @@ def drill(
     from geobot.drill import report as reporting
     from geobot.drill.runner import Options, run
 
+    deployment = app.deployment(existing=True)
+    say = lambda text: app.reporter.emit(Note("drill", text))  # noqa: E731
+    if hasattr(deployment.target, "drill"):  # a target without a router drills its own way (aws)
+        if plot is not None:
+            raise InputError(f"--plot: the {deployment.target.name} drill has no traffic timeline to draw",
+                             "leave --plot out; --report keeps the figures")
+        with deployment.journal.lock("geobot drill"):
+            result = deployment.target.drill(deployment.journal, region, say)
+        _save(result, report, None)
+        app.reporter.result(f"drill of {deployment.target.name}: region {result['region']}", result)
+        return
     options = Options(fault.value, region, users, duration, router.value if router else None, hold_down)  # type: ignore[arg-type]
-    result = run(app.deployment(existing=True), options,
-                 lambda text: app.reporter.emit(Note("drill", text)),
-                 lambda text: app.reporter.emit(Note("drill", text, "warning")))
+    result = run(deployment, options, say, lambda text: app.reporter.emit(Note("drill", text, "warning")))
+    saved = _save(result, report, plot)
+    app.reporter.table(reporting.title(result), [*reporting.summary(result), *saved], reporting.phase_rows(result), result)
+
+
+def _save(result: dict, report: Path | None, plot: Path | None) -> list[str]:
     saved = []
     if report is not None:
         report.write_text(json.dumps(result, indent=2) + "\n")
@@ -73,7 +87,7 @@ def drill(
 
         draw(result, plot)
         saved.append(f"plot: {plot}")
-    app.reporter.table(reporting.title(result), [*reporting.summary(result), *saved], reporting.phase_rows(result), result)
+    return saved
 
 
 def _check_writable(path: Path | None, flag: str) -> None:

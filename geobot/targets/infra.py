@@ -23,7 +23,7 @@ from geobot.pipeline.stage import Stage, StageContext
 from geobot.terraform.engine import Engine, SavedPlan
 
 
-COPIED = ("*.tf", "modules/**/*.tf")
+COPIED = ("*.tf", "modules/**/*.tf", "flows/*.json")  # flows: the Amazon Connect flow terraform/aws templates
 BACKEND_FILE = "backend_override.tf.json"
 
 

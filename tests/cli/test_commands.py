@@ -93,3 +93,14 @@ def test_destroy_of_a_deployment_without_a_certificate_asks_for_no_export_passwo
     assert "destroyed geobot" in capsys.readouterr().out
     assert not list(Path(".").glob("*.pfx")) and not Path(".geobot").exists()
 
+
+def test_the_aws_drill_has_no_timeline_to_plot(capsys: pytest.CaptureFixture[str]) -> None:
+    from geobot.pipeline.journal import Journal
+
+    journal = Journal(Path(".geobot") / "geobot", "geobot", "aws")
+    journal.directory.mkdir(parents=True)
+    journal.load()
+    journal.record("preflight", status="successful", outputs={}, error=None)
+    assert main(["--target", "aws", "drill", "--plot", "drill.png"]) == 2
+    assert capsys.readouterr().err.startswith("error: --plot: the aws drill has no traffic timeline to draw")
+    assert not Path("drill.png").exists()

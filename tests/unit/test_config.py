@@ -203,6 +203,7 @@ def test_a_pfx_for_another_host_names_the_host_and_the_certificates_names(tmp_pa
 
 PFX = {"certificate.source": "pfx"}
 AZURE = {"target": "azure", "certificate.source": "letsencrypt", "certificate.email": "me@example.com"}
+AWS = {"target": "aws"}
 
 # (case id, geobot.toml text, env, flags, field the error names, text the fix mentions)
 BAD_INPUTS = [
@@ -270,6 +271,20 @@ BAD_INPUTS = [
     ("unknown key", 'nmae = "mybot"', {}, {}, "nmae", "spelling"),
     ("unknown nested key", "[probe]\nintervall = 10", {}, {}, "probe.intervall", "spelling"),
     ("probe not a table", "probe = 10", {}, {}, "probe", "[table]"),
+    ("aws with one region", "", {}, {"target": "aws", "regions": ["us-east-1"]}, "regions", "us-west-2"),
+    ("aws primary that is not the global region", "", {}, {"target": "aws", "regions": ["us-west-2", "us-east-1"]},
+     "global_region", 'global_region = "us-west-2"'),
+    ("connect instance given as its arn", "", {"GEOBOT_AWS_CONNECT_INSTANCE_ID": "arn:aws:connect:us-east-1:1:instance/x"},
+     AWS, "aws.connect_instance_id", "list-instances"),
+    ("empty test utterance", '[aws]\ntest_utterance = " "', {}, AWS, "aws.test_utterance", "book a table"),
+    ("min confidence as a percentage", "[aws]\nmin_confidence = 80", {}, AWS, "aws.min_confidence", "0.8"),
+    ("quoted min confidence", '[aws]\nmin_confidence = "0.8"', {}, AWS, "aws.min_confidence", "without quotes"),
+    ("no probes", "", {"GEOBOT_AWS_PROBES": "0"}, AWS, "aws.probes", "between 1 and 10"),
+    ("probes that outlast the health check's minute", "", {"GEOBOT_AWS_PROBES": "4"},
+     {**AWS, "regions": ["us-east-1", "us-west-2", "eu-west-1"]}, "aws.probes", "lower aws.probes"),
+    ("failover after no failure", "", {"GEOBOT_AWS_FAILOVER_AFTER": "0"}, AWS, "aws.failover_after", "between 1 and 100"),
+    ("unknown failback", "", {"GEOBOT_AWS_FAILBACK": "never"}, AWS, "aws.failback", "values listed"),
+    ("aws online timeout of seconds", "", {"GEOBOT_AWS_ONLINE_TIMEOUT": "10"}, AWS, "aws.online_timeout", "between 60"),
 ]
 
 
@@ -298,3 +313,24 @@ def test_a_pfx_password_missing_without_a_prompt_says_how_to_set_it(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         load(write(tmp_path, ""), {}, {"name": "mybot", "certificate.source": "pfx", "certificate.pfx_path": pfx})
     assert caught.value.field == "certificate.pfx_password" and "GEOBOT_PFX_PASSWORD" in caught.value.hint
+
+
+def test_the_aws_settings_come_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[aws]\ntest_utterance = "hello"\nexpected_intent = "Greeting"\nmin_confidence = 1\n')
+    env = {"GEOBOT_AWS_CONNECT_INSTANCE_ID": "0b3e1f2a-1111-4a2b-9c3d-123456789abc", "GEOBOT_AWS_PROBES": "2",
+           "GEOBOT_AWS_FAILOVER_AFTER": "4", "GEOBOT_AWS_FAILBACK_AFTER": "9", "GEOBOT_AWS_FAILBACK": "manual",
+           "GEOBOT_AWS_ONLINE_TIMEOUT": "120"}
+    aws = load(path, env, {"target": "aws"}).aws
+    assert aws.model_dump() == {"connect_instance_id": "0b3e1f2a-1111-4a2b-9c3d-123456789abc", "test_utterance": "hello",
+                                "expected_intent": "Greeting", "min_confidence": 1.0, "probes": 2, "failover_after": 4,
+                                "failback_after": 9, "failback": "manual", "online_timeout": 120}
+
+
+def test_init_toml_explains_every_aws_setting() -> None:
+    text = init_toml("mybot")
+    section = text[text.index("[aws]"):]
+    for field in Config.model_fields["aws"].annotation.model_fields:  # type: ignore[union-attr]
+        assert f"{field} = " in section, f"aws.{field}"
+    for variable in ("GEOBOT_AWS_CONNECT_INSTANCE_ID", "GEOBOT_AWS_PROBES", "GEOBOT_AWS_FAILOVER_AFTER",
+                     "GEOBOT_AWS_FAILBACK", "GEOBOT_AWS_FAILBACK_AFTER", "GEOBOT_AWS_ONLINE_TIMEOUT"):
+        assert variable in section, variable

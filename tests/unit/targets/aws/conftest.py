@@ -155,3 +155,51 @@ def run(
     outcome = check.run(event or {}, "req")
     lex.verify()
     return outcome
+
+
+class Stubbed:
+    """A real AwsSession whose clients answer from botocore Stubbers: every call geobot makes must
+    be expected, with exactly its parameters, in order, or the test fails."""
+
+    def __init__(self) -> None:
+        from geobot.targets.aws.clients import AwsSession, Waiting
+
+        credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        self.session = AwsSession(boto3.Session(**credentials), Waiting(delay=0, attempts=3))
+        self.stubs: dict[tuple[str, str], Stubber] = {}
+        self.calls: list[Any] = []  # (service, region, operation) in the order they were made
+
+    def __call__(self) -> Any:
+        """The session factory a target or stage takes."""
+        return self.session
+
+    def stub(self, service: str, region: str) -> Stubber:
+        if (service, region) not in self.stubs:
+            client = self.session.api(service, region).client
+            stubber = Stubber(client)
+            stubber.activate()
+            client.meta.events.register_first(  # ahead of the Stubber's answer, which ends the event
+                "before-call.*.*", lambda model, **_: self.calls.append((service, region, model.name)))
+            self.stubs[service, region] = stubber
+        return self.stubs[service, region]
+
+    def expect(self, service: str, region: str, operation: str, params: dict[str, Any],
+               response: dict[str, Any] | None = None) -> None:
+        self.stub(service, region).add_response(operation, response or {}, params)
+
+    def fail(self, service: str, region: str, operation: str, code: str, status: int = 400,
+             params: dict[str, Any] | None = None, message: str = "") -> None:
+        self.stub(service, region).add_client_error(operation, service_error_code=code, http_status_code=status,
+                                                    service_message=message, expected_params=params)
+
+    def verify(self) -> None:
+        for stub in self.stubs.values():
+            stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def stubbed() -> Iterator[Stubbed]:
+    """Stubbed clients; every expected call must have been made when the test ends."""
+    stubs = Stubbed()
+    yield stubs
+    stubs.verify()

@@ -1,0 +1,129 @@
+"""The variables the aws target renders: reviewed golden files, planned by the real Terraform."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geobot import config as configuration
+from geobot.config import Config
+from geobot.errors import ConfigError
+from geobot.nlu.model import default_model_path, load_model
+from geobot.resources import terraform_dir
+from geobot.targets.aws.variables import impossible, lex_intents, locale_id, render_variables
+from tests.unit.terraform.test_azure_configuration import _terraform, _tf_env
+
+GOLDEN = Path(__file__).parent / "golden"
+ZIP = Path("/var/lib/geobot/state/geobot/functions.zip")
+CUSTOM_ENV = {
+    "GEOBOT_NAME": "mybot42", "GEOBOT_GLOBAL_REGION": "eu-west-1", "GEOBOT_REGIONS": "eu-west-1,eu-central-1,us-east-1",
+    "GEOBOT_AWS_CONNECT_INSTANCE_ID": "0b3e1f2a-1111-4a2b-9c3d-123456789abc", "GEOBOT_AWS_PROBES": "2",
+    "GEOBOT_AWS_FAILOVER_AFTER": "2", "GEOBOT_AWS_FAILBACK": "manual", "GEOBOT_AWS_FAILBACK_AFTER": "10",
+}
+CUSTOM_ALIASES = {"eu-west-1": "AAAAAAAAAA", "eu-central-1": "BBBBBBBBBB", "us-east-1": "CCCCCCCCCC"}
+
+
+def aws_config(env: dict[str, str] | None = None) -> Config:
+    return configuration.load(None, env or {}, {"target": "aws"})
+
+
+def golden(name: str) -> dict[str, Any]:
+    return json.loads((GOLDEN / f"{name}.tfvars.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "env", "aliases"), [
+    ("default", {}, None),
+    ("custom-published", CUSTOM_ENV, CUSTOM_ALIASES),
+])
+def test_rendered_variables_match_the_reviewed_golden_file(name: str, env: dict[str, str],
+                                                           aliases: dict[str, str] | None) -> None:
+    assert render_variables(aws_config(env), ZIP, aliases) == golden(name)
+
+
+def test_the_default_golden_file_is_the_posts_two_regions_with_the_primary_first() -> None:
+    variables = golden("default")
+    assert variables["global_region"] == "us-east-1"
+    assert {r: v["priority"] for r, v in variables["regions"].items()} == {"us-east-1": 1, "us-west-2": 2}
+    assert variables["bot_alias_ids"] == {} and variables["connect_instance_id"] is None
+
+
+def test_the_bot_is_the_luis_model_without_its_none_intent() -> None:
+    model = load_model(default_model_path())
+    intents = golden("default")["lex"]["intents"]
+    assert "None" in model.intents and "None" not in intents
+    assert list(intents) == [i for i in model.intents if i != "None"]
+    assert intents["BookTable"][0] == "book a table"
+    assert sum(map(len, intents.values())) == sum(1 for u in model.utterances if u.intent != "None")
+
+
+@pytest.mark.parametrize(("culture", "locale"), [("en-us", "en_US"), ("en-GB", "en_GB"), ("de-de", "de_DE")])
+def test_a_luis_culture_becomes_a_lex_locale(culture: str, locale: str) -> None:
+    assert locale_id(culture) == locale
+
+
+def test_the_sample_model_and_the_default_probe_are_deployable() -> None:
+    assert impossible(aws_config()) == []
+
+
+def test_an_expected_intent_the_model_lacks_is_refused_with_the_intents_it_has(tmp_path: Path) -> None:
+    toml = tmp_path / "geobot.toml"
+    toml.write_text('[aws]\nexpected_intent = "OrderFlowers"\n')
+    (problem,) = impossible(configuration.load(toml, {}, {"target": "aws"}))
+    assert isinstance(problem, ConfigError) and problem.field == "aws.expected_intent"
+    assert "BookTable, Inform" in problem.hint
+
+
+def test_intent_names_lex_refuses_and_duplicate_utterances_are_refused(tmp_path: Path) -> None:
+    raw = json.loads(default_model_path().read_text())
+    raw["intents"].append({"name": "Book Table"})
+    raw["utterances"] += [{"text": "book a dinner", "intent": "Book Table", "entities": []},
+                          {"text": "Book a table ", "intent": "Greeting", "entities": []}]
+    path = tmp_path / "model.luis.json"
+    path.write_text(json.dumps(raw))
+    problems = [p.message for p in impossible(aws_config(), load_model(path))]
+    assert problems == [f"{path}: intent 'Book Table' is not a Lex V2 intent name",
+                        f"{path}: 'Book a table ' is an example of BookTable and of Greeting"]
+
+
+def test_lex_intents_keep_the_models_order() -> None:
+    assert list(lex_intents(load_model(default_model_path())))[:3] == ["BookTable", "Inform", "Confirm"]
+
+
+@pytest.fixture(scope="module")
+def contract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """variables.tf + contract.tf of terraform/aws need no provider: `terraform init` works offline."""
+    if _terraform() is None:
+        pytest.skip("no terraform or tofu binary")
+    directory = tmp_path_factory.mktemp("aws-contract")
+    for name in ("variables.tf", "contract.tf"):
+        shutil.copyfile(terraform_dir("aws") / name, directory / name)
+    done = subprocess.run([_terraform(), "init", "-input=false", "-no-color"], cwd=directory, check=False,
+                          capture_output=True, text=True, env=_tf_env(directory), timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return directory
+
+
+def plan(directory: Path, variables: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    (directory / "test.tfvars.json").write_text(json.dumps(variables))
+    return subprocess.run([_terraform(), "plan", "-input=false", "-no-color", "-lock=false", "-var-file=test.tfvars.json"],
+                          cwd=directory, check=False, capture_output=True, text=True, env=_tf_env(directory), timeout=120)
+
+
+@pytest.mark.parametrize("name", ["default", "custom-published"])
+def test_terraform_accepts_the_golden_variables(contract_dir: Path, name: str) -> None:
+    done = plan(contract_dir, golden(name))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_terraform_refuses_a_primary_that_is_not_the_global_region(contract_dir: Path) -> None:
+    """What config.py refuses for aws is what the configuration's contract refuses too."""
+    variables = golden("default") | {"global_region": "us-west-2"}
+    done = plan(contract_dir, variables)
+    assert done.returncode != 0 and "global_region must be the bot region with the lowest priority" in done.stdout + done.stderr
+    with pytest.raises(ConfigError, match="on aws must be the primary"):
+        aws_config({"GEOBOT_GLOBAL_REGION": "us-west-2"})
