@@ -27,20 +27,20 @@ from geobot.targets.aws import functions
 from geobot.targets.aws.functions import settings
 from geobot.targets.aws.functions.failover import State
 from geobot.targets.aws.functions.region_check import RegionCheck
-from tests.unit.terraform.test_azure_configuration import (
+from tests.unit.terraform.hcl import (
+    REPO,
     SCHEMA_CHECK,
     Block,
     Configuration,
-    _strip_comments,
-    _terraform,
-    _tf_env,
+    checkov,
     load,
     plan,
+    provider_free_copy,
+    strip_comments,
+    terraform_binary,
+    tf_env,
 )
 
-hcl2 = pytest.importorskip("hcl2")
-
-REPO = Path(__file__).resolve().parents[3]
 AWS = REPO / "terraform" / "aws"
 FLOW = AWS / "flows" / "region-routing.json"
 CHECKOV = os.environ.get("GEOBOT_CHECKOV") or shutil.which("checkov")
@@ -230,10 +230,10 @@ def test_schema_checker_reports_no_finding() -> None:
     assert "no schema for" not in done.stderr, done.stderr
 
 
-@pytest.mark.skipif(_terraform() is None, reason="no terraform or tofu binary")
+@pytest.mark.skipif(terraform_binary() is None, reason="no terraform or tofu binary")
 def test_terraform_fmt_check_passes(tmp_path: Path) -> None:
-    done = subprocess.run([_terraform(), "fmt", "-check", "-recursive", "-list=true", str(AWS)],
-                          check=False, capture_output=True, text=True, env=_tf_env(tmp_path), timeout=60)
+    done = subprocess.run([terraform_binary(), "fmt", "-check", "-recursive", "-list=true", str(AWS)],
+                          check=False, capture_output=True, text=True, env=tf_env(tmp_path), timeout=60)
     assert done.returncode == 0, f"not formatted (run terraform fmt -recursive terraform/aws): {done.stdout}{done.stderr}"
 
 
@@ -248,14 +248,7 @@ def test_every_checkov_skip_gives_a_reason() -> None:
 def test_checkov_finds_no_failed_check(tmp_path: Path) -> None:
     var_file = tmp_path / "published.tfvars.json"
     var_file.write_text(json.dumps(PUBLISHED))
-    done = subprocess.run([CHECKOV, "-d", str(AWS), "--framework", "terraform", "--skip-download", "--compact",
-                           "--quiet", "-o", "json", "--var-file", str(var_file)],
-                          check=False, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "TMPDIR": str(tmp_path)})
-    report = json.loads(done.stdout)
-    report = report[0] if isinstance(report, list) else report
-    summary = report["summary"]
-    failed = [f"{c['check_id']} {c['resource']} {c['file_path']}" for c in report.get("results", {}).get("failed_checks", [])]
+    summary, failed = checkov([CHECKOV], AWS, var_file, {**os.environ, "TMPDIR": str(tmp_path)})
     assert summary["failed"] == 0 and not failed, failed
     assert summary["parsing_errors"] == 0
     assert summary["passed"] > 50, "checkov saw too few resources: did it parse the modules?"
@@ -314,7 +307,7 @@ def test_every_reference_resolves(configs: dict[str, Configuration]) -> None:
     """What `terraform validate` would catch first, without the aws provider: undeclared
     variables, locals, resources, data sources, module arguments and module outputs."""
     for path, config in configs.items():
-        text = _strip_comments(config.text)
+        text = strip_comments(config.text)
         for name in set(re.findall(r"\bvar\.([a-z0-9_]+)", text)):
             assert name in config.names("variable"), f"{path}: var.{name} is not declared"
         for name in set(re.findall(r"\blocal\.([a-z0-9_]+)", text)):
@@ -383,7 +376,7 @@ def test_functions_run_geobots_handlers_from_the_zip_geobot_builds(configs: dict
     assert (health["runtime"], region_check["runtime"]) == ("${var.runtime}", "${var.lambda_runtime}")
     assert health["architectures"] == region_check["architectures"] == ["arm64"]
     every = "\n".join(c.text for c in configs.values())
-    assert not re.search(r"\.\./|path\.root", _strip_comments(every)), "it is copied elsewhere before it runs: no paths out"
+    assert not re.search(r"\.\./|path\.root", strip_comments(every)), "it is copied elsewhere before it runs: no paths out"
 
 
 def test_rendered_environments_are_accepted_by_the_functions_settings(scenario: Scenario) -> None:
@@ -855,15 +848,9 @@ def test_variable_shape_parallels_the_other_targets(root: Configuration) -> None
 @pytest.fixture(scope="module")
 def contract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """variables.tf + contract.tf need no provider: `terraform init` works offline."""
-    if _terraform() is None:
+    if terraform_binary() is None:
         pytest.skip("no terraform or tofu binary")
-    directory = tmp_path_factory.mktemp("aws-contract")
-    for name in ("variables.tf", "contract.tf"):
-        shutil.copyfile(AWS / name, directory / name)
-    done = subprocess.run([_terraform(), "init", "-input=false", "-no-color"], cwd=directory, check=False, capture_output=True,
-                          text=True, env=_tf_env(directory), timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return directory
+    return provider_free_copy(AWS, tmp_path_factory.mktemp("aws-contract"))
 
 
 def _without_optional_probe_settings() -> dict[str, Any]:

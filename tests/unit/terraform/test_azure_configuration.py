@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,92 +20,25 @@ import pytest
 from geobot import config as configuration
 from geobot.config import ProbeSettings
 from geobot.targets.azure.variables import render_variables
+from tests.unit.terraform.hcl import (
+    REPO,
+    SCHEMA_CHECK,
+    Block,
+    Configuration,
+    checkov,
+    load,
+    plan,
+    provider_free_copy,
+    strip_comments,
+    terraform_binary,
+    tf_env,
+)
 
-hcl2 = pytest.importorskip("hcl2")
-
-REPO = Path(__file__).resolve().parents[3]
 AZURE = REPO / "terraform" / "azure"
-SCHEMA_CHECK = Path(os.environ.get("GEOBOT_TFSCHEMA_CHECK", REPO.parent / "shared" / "tools" / "tfschema" / "check.py"))
 DEFAULT_REGIONS = ("koreacentral", "southeastasia")
 
 
 # ---- a small model of the parsed configuration ----------------------------------------------
-
-
-def _unquote(value: Any) -> Any:
-    """python-hcl2 8 keeps the quotes of labels and string literals: '"HTTPS"' -> 'HTTPS'."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        try:
-            return json.loads(value, strict=False) if "\\" in value else value[1:-1]
-        except json.JSONDecodeError:  # a heredoc or an escape JSON does not know
-            return value[1:-1]
-    return value
-
-
-def _norm(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {_unquote(k): _norm(v) for k, v in node.items() if k not in ("__is_block__", "__comments__")}
-    if isinstance(node, list):
-        return [_norm(v) for v in node]
-    return _unquote(node)
-
-
-@dataclass
-class Block:
-    kind: str  # resource, data, module, variable, output
-    type: str  # resource/data type; "" for module, variable, output
-    name: str
-    body: dict[str, Any]
-    file: Path
-
-    @property
-    def where(self) -> str:
-        return f"{self.file.relative_to(REPO)}: {self.kind} {self.type} {self.name}".replace("  ", " ")
-
-    def block(self, name: str) -> dict[str, Any]:
-        """The one nested block `name` (python-hcl2 gives a list of one)."""
-        value = self.body.get(name)
-        assert isinstance(value, list) and len(value) == 1, f"{self.where}: expected one {name} block"
-        return value[0]
-
-
-@dataclass
-class Configuration:
-    directory: Path
-    blocks: list[Block] = field(default_factory=list)
-    locals: dict[str, Any] = field(default_factory=dict)
-    terraform: list[dict[str, Any]] = field(default_factory=list)
-    text: str = ""
-
-    def of(self, kind: str, type_: str | None = None) -> list[Block]:
-        return [b for b in self.blocks if b.kind == kind and (type_ is None or b.type == type_)]
-
-    def resources(self, type_: str | None = None) -> list[Block]:
-        return self.of("resource", type_)
-
-    def names(self, kind: str) -> set[str]:
-        return {b.name for b in self.of(kind)}
-
-
-def load(directory: Path) -> Configuration:
-    config = Configuration(directory)
-    for path in sorted(directory.glob("*.tf")):
-        config.text += path.read_text() + "\n"
-        with path.open() as handle:
-            parsed = _norm(hcl2.load(handle))
-        for kind in ("resource", "data"):
-            for entry in parsed.get(kind, []):
-                for type_, named in entry.items():
-                    for name, body in named.items():
-                        config.blocks.append(Block(kind, type_, name, body, path))
-        for kind in ("module", "variable", "output"):
-            for entry in parsed.get(kind, []):
-                for name, body in entry.items():
-                    config.blocks.append(Block(kind, "", name, body, path))
-        for entry in parsed.get("locals", []):
-            config.locals.update(entry)
-        config.terraform.extend(parsed.get("terraform", []))
-    return config
 
 
 def all_configurations() -> dict[str, Configuration]:
@@ -144,20 +76,10 @@ def test_schema_checker_reports_no_finding() -> None:
     assert done.stdout.strip() == "", done.stdout
 
 
-def _terraform() -> str | None:
-    return shutil.which("terraform") or shutil.which("tofu")
-
-
-def _tf_env(tmp_path: Path) -> dict[str, str]:
-    rc = tmp_path / "terraformrc"
-    rc.write_text("")
-    return {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-
-
-@pytest.mark.skipif(_terraform() is None, reason="no terraform or tofu binary")
+@pytest.mark.skipif(terraform_binary() is None, reason="no terraform or tofu binary")
 def test_terraform_fmt_check_passes(tmp_path: Path) -> None:
-    done = subprocess.run([_terraform(), "fmt", "-check", "-recursive", "-list=true", str(AZURE)],
-                          check=False, capture_output=True, text=True, env=_tf_env(tmp_path), timeout=60)
+    done = subprocess.run([terraform_binary(), "fmt", "-check", "-recursive", "-list=true", str(AZURE)],
+                          check=False, capture_output=True, text=True, env=tf_env(tmp_path), timeout=60)
     assert done.returncode == 0, f"not formatted (run terraform fmt -recursive terraform/azure): {done.stdout}{done.stderr}"
 
 
@@ -184,13 +106,7 @@ def _checkov() -> list[str] | None:
 def test_checkov_finds_no_failed_check(tmp_path: Path, edge: str) -> None:
     var_file = tmp_path / "edge.tfvars"
     var_file.write_text(f'edge = "{edge}"\ndomain = "bot.example.com"\n')
-    done = subprocess.run([*_checkov(), "-d", str(AZURE), "--framework", "terraform", "--skip-download", "--compact",
-                           "--quiet", "-o", "json", "--var-file", str(var_file)],
-                          check=False, capture_output=True, text=True, timeout=600, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
-    report = json.loads(done.stdout)
-    report = report[0] if isinstance(report, list) else report
-    summary = report["summary"]
-    failed = [f"{c['check_id']} {c['resource']} {c['file_path']}" for c in report.get("results", {}).get("failed_checks", [])]
+    summary, failed = checkov(_checkov(), AZURE, var_file, dict(os.environ))
     assert summary["failed"] == 0 and not failed, failed
     assert summary["parsing_errors"] == 0
     assert summary["passed"] > 20, "checkov saw too few resources: did it parse the modules?"
@@ -551,15 +467,11 @@ def test_front_door_edge_uses_a_managed_certificate_and_locks_the_web_apps_to_it
 # ---- references between files and modules ------------------------------------------------------------
 
 
-def _strip_comments(text: str) -> str:
-    return re.sub(r"(?m)^\s*#.*$|\s#[^\n\"]*$", "", text)
-
-
 def test_every_reference_resolves(configs: dict[str, Configuration]) -> None:
     """What `terraform validate` would catch first, without the azurerm provider: undeclared
     variables, locals, module outputs, resources and module arguments."""
     for path, config in configs.items():
-        text = _strip_comments(config.text)
+        text = strip_comments(config.text)
         variables, local_names = config.names("variable"), set(config.locals)
         for name in set(re.findall(r"\bvar\.([a-z0-9_]+)", text)):
             assert name in variables, f"{path}: var.{name} is not declared"
@@ -608,22 +520,9 @@ def test_variable_shape_parallels_terraform_local(configs: dict[str, Configurati
 @pytest.fixture(scope="module")
 def contract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """variables.tf + contract.tf need no provider: `terraform init` works offline."""
-    if _terraform() is None:
+    if terraform_binary() is None:
         pytest.skip("no terraform or tofu binary")
-    directory = tmp_path_factory.mktemp("azure-contract")
-    for name in ("variables.tf", "contract.tf"):
-        shutil.copyfile(AZURE / name, directory / name)
-    done = subprocess.run([_terraform(), "init", "-input=false", "-no-color"], cwd=directory, check=False, capture_output=True,
-                          text=True, env=_tf_env(directory), timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return directory
-
-
-def plan(directory: Path, variables: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    var_file = directory / "test.tfvars.json"
-    var_file.write_text(json.dumps(variables))
-    return subprocess.run([_terraform(), "plan", "-input=false", "-no-color", "-lock=false", f"-var-file={var_file.name}"],
-                          cwd=directory, check=False, capture_output=True, text=True, env=_tf_env(directory), timeout=120)
+    return provider_free_copy(AZURE, tmp_path_factory.mktemp("azure-contract"))
 
 
 @pytest.mark.parametrize("variables", [
