@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -114,24 +113,3 @@ class AwsSession:
                 client = self._session.client(service, region_name=region, config=config)
                 self._apis[key] = Api(client, service, region, self.waiting)
             return self._apis[key]
-
-
-def each_region(regions: list[str], work: Callable[[str], T]) -> dict[str, T]:
-    """Run `work` for every region at once; one CloudError naming every region that failed."""
-    with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
-        futures = {region: pool.submit(work, region) for region in regions}
-    results: dict[str, T] = {}
-    failed: dict[str, CloudError] = {}
-    for region, future in futures.items():
-        error = future.exception()
-        if error is None:
-            results[region] = future.result()
-        elif isinstance(error, CloudError):
-            failed[region] = error
-        else:
-            raise error
-    if len(failed) == 1:
-        raise next(iter(failed.values()))
-    if failed:
-        raise CloudError("; ".join(error.message for error in failed.values()), next(iter(failed.values())).hint)
-    return results

@@ -15,7 +15,8 @@ from typing import Any
 from geobot.config import Config
 from geobot.errors import InputError
 from geobot.pipeline.stage import Stage, StageContext
-from geobot.targets.aws.clients import AwsSession, each_region
+from geobot.targets.aws.clients import AwsSession
+from geobot.targets.parallel import each_region
 from geobot.targets.aws.errors import AwsNotFound
 from geobot.targets.aws.variables import impossible
 from geobot.terraform.binary import Binary

@@ -31,7 +31,8 @@ from geobot.pipeline.planner import fingerprint
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.resources import terraform_dir
 from geobot.targets.aws import connect
-from geobot.targets.aws.clients import AwsSession, each_region
+from geobot.targets.aws.clients import AwsSession
+from geobot.targets.parallel import each_region
 from geobot.targets.aws.lambdas import invoke
 from geobot.targets.aws.lex import bots_of, publish, unpublish
 from geobot.targets.aws.package import Package

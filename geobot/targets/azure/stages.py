@@ -15,13 +15,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from geobot.config import Config
 from geobot.errors import CloudError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import AzureClients
+from geobot.targets.parallel import each_region
 
 Clients = Callable[[StageContext], AzureClients]
 CLU_PROJECT = "geobot"
@@ -30,25 +30,6 @@ CLU_DEPLOYMENT = "production"
 
 def infrastructure(ctx: StageContext) -> Mapping[str, Any]:
     return ctx.output_of("infrastructure")
-
-
-def in_parallel(regions: Mapping[str, Any], work: Callable[[str], Any]) -> dict[str, Any]:
-    """Run `work` for every region at once; one CloudError naming every region that failed."""
-    with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
-        futures = {region: pool.submit(work, region) for region in regions}
-    results, failed = {}, {}
-    for region, future in futures.items():
-        error = future.exception()
-        if error is None:
-            results[region] = future.result()
-        elif isinstance(error, CloudError):
-            failed[region] = error
-        else:
-            raise error
-    if failed:
-        raise CloudError("; ".join(f"{region}: {error.message}" for region, error in failed.items()),
-                         next(iter(failed.values())).hint)
-    return results
 
 
 class Language(Stage):
@@ -101,7 +82,7 @@ class Code(Stage):
                 package.data, on_status=lambda status: ctx.note(f"{region}: {status.status_text}"))
             return done.id
 
-        deployments = in_parallel(infrastructure(ctx)["regions"], deploy)
+        deployments = each_region(infrastructure(ctx)["regions"], deploy, name_regions=True)
         return {"package": package.sha256, "deployments": deployments}
 
 
@@ -164,7 +145,8 @@ class Online(Stage):
         profile = clients.traffic_manager()
         timeout = self.config.azure.online_timeout
         if profile is None:
-            return {"endpoints": in_parallel(infrastructure(ctx)["regions"], lambda region: self._healthy(ctx, region, timeout))}
+            return {"endpoints": each_region(infrastructure(ctx)["regions"], lambda region: self._healthy(ctx, region, timeout),
+                                             name_regions=True)}
         expected = clients.expected_endpoints()
         names = {endpoint: region for region, endpoint in expected.items()}
         status = profile.wait_online(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from geobot.errors import ConfigError
 from geobot.nlu.model import default_model_path, load_model
 from geobot.resources import terraform_dir
 from geobot.targets.aws.variables import impossible, lex_intents, locale_id, render_variables
-from tests.unit.terraform.test_azure_configuration import _terraform, _tf_env
+from tests.unit.terraform.hcl import plan, provider_free_copy, terraform_binary
 
 GOLDEN = Path(__file__).parent / "golden"
 ZIP = Path("/var/lib/geobot/state/geobot/functions.zip")
@@ -97,21 +95,9 @@ def test_lex_intents_keep_the_models_order() -> None:
 @pytest.fixture(scope="module")
 def contract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """variables.tf + contract.tf of terraform/aws need no provider: `terraform init` works offline."""
-    if _terraform() is None:
+    if terraform_binary() is None:
         pytest.skip("no terraform or tofu binary")
-    directory = tmp_path_factory.mktemp("aws-contract")
-    for name in ("variables.tf", "contract.tf"):
-        shutil.copyfile(terraform_dir("aws") / name, directory / name)
-    done = subprocess.run([_terraform(), "init", "-input=false", "-no-color"], cwd=directory, check=False,
-                          capture_output=True, text=True, env=_tf_env(directory), timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return directory
-
-
-def plan(directory: Path, variables: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    (directory / "test.tfvars.json").write_text(json.dumps(variables))
-    return subprocess.run([_terraform(), "plan", "-input=false", "-no-color", "-lock=false", "-var-file=test.tfvars.json"],
-                          cwd=directory, check=False, capture_output=True, text=True, env=_tf_env(directory), timeout=120)
+    return provider_free_copy(terraform_dir("aws"), tmp_path_factory.mktemp("aws-contract"))
 
 
 @pytest.mark.parametrize("name", ["default", "custom-published"])
