@@ -32,10 +32,10 @@ from geobot.pipeline.stage import Stage, StageContext
 from geobot.resources import terraform_dir
 from geobot.targets.aws import connect
 from geobot.targets.aws.clients import AwsSession
+from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
 from geobot.targets.aws.lambdas import invoke
 from geobot.targets.aws.lex import bots_of, publish, unpublish
-from geobot.targets.aws.package import Package
 from geobot.targets.aws.preflight import STATE
 from geobot.targets.aws.variables import lex_intents, render_variables
 from geobot.targets.infra import TerraformStage

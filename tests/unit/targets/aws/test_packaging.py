@@ -73,7 +73,7 @@ def test_the_zip_geobot_builds_holds_the_functions_package_and_is_reproducible(t
 
 
 def test_writing_the_zip_again_leaves_an_unchanged_file_alone(tmp_path: Path) -> None:
-    from geobot.targets.aws.package import Package
+    from geobot.targets.package import Package
 
     (tmp_path / "state").mkdir()
     path = tmp_path / "state" / "functions.zip"
