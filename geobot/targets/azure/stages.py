@@ -21,6 +21,7 @@ from geobot.config import Config
 from geobot.errors import CloudError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import AzureClients
+from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
 
 Clients = Callable[[StageContext], AzureClients]
@@ -61,19 +62,17 @@ class Code(Stage):
     name = "code"
     description = "zip deploy the bot's code to every regional web app"
 
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, package: Callable[[], Package]) -> None:
+        """`package`: built once per run (cached by the target), for the fingerprint and the upload alike."""
         self.clients = clients
+        self.package = package
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        from geobot.targets.azure.package import build_package
-
         apps = {r: v["web_app_name"] for r, v in infrastructure(ctx).get("regions", {}).items()}
-        return {"package": build_package().sha256, "apps": apps}
+        return {"package": self.package().sha256, "apps": apps}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
-        from geobot.targets.azure.package import build_package
-
-        package = build_package()
+        package = self.package()
         clients = self.clients(ctx)
         ctx.note(f"uploading {len(package.data) / 1024:.0f} KiB (sha256 {package.sha256[:12]}) to each region")
 

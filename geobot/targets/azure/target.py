@@ -24,6 +24,7 @@ from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.resources import terraform_dir
 from geobot.targets.azure.clients import AzureClients, PreflightClients
+from geobot.targets.azure.package import build_package
 from geobot.targets.azure.preflight import Preflight
 from geobot.targets.azure.session import AzureSession
 from geobot.targets.azure.stages import Code, DnsRecords, Endpoint, Language, Online, Smoke, resolve
@@ -125,6 +126,7 @@ class AzureTarget:
         subscription = config.azure.subscription_id
         self.engine = engine.with_env({"ARM_SUBSCRIPTION_ID": subscription}) if subscription else engine
         self.session = cache(session or (lambda: AzureSession.signed_in(self._subscription(), env)))
+        self.package = cache(build_package)
 
     def _subscription(self) -> str:
         if self.config.azure.subscription_id is None:
@@ -163,7 +165,7 @@ class AzureTarget:
             *state,
             infrastructure,
             Language(self.clients),
-            Code(self.clients),
+            Code(self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else
                    "wait until every region's web app answers its health check (Front Door probes them)"),
