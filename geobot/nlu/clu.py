@@ -206,7 +206,7 @@ class CluClient:
     async def _request(self, method: str, url: str, body: Any, action: str, role: str) -> tuple[int, dict, Any]:
         """One call, retried as the module says; `role` is the one a 403 names as missing."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=True)  # HTTPS_PROXY, as the Azure SDKs
         headers = await self._auth_headers(action)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
