@@ -100,6 +100,7 @@ class Cloud:
         self.bot_endpoint: str | None = None
         self.bound: tuple[bytes, int] | None = None  # the PFX App Service imported, and its version
         self.calls: list[Call] = []
+        self.changes: list[str] = []  # every call that changed something, in order
         self.applies = 0
 
     # ---- Terraform ------------------------------------------------------------------------
@@ -126,6 +127,7 @@ class Cloud:
         """What terraform/azure's apply does; None destroys everything it made."""
         with self.lock:
             self.applies += 1
+            self.changes.append("terraform apply" if variables is not None else "terraform destroy")
             if variables is None:
                 self._destroy()
                 return
@@ -237,6 +239,7 @@ class Cloud:
             self.authorize(principal, "keyvault.setSecret", f"{store.resource_id}/secrets/{name}")
             secret = Secret(value, content_type)
             store.secrets.setdefault(name, []).append(secret)
+            self.changes.append(f"set secret {vault}/{name}")
             return secret
 
     def get_secret(self, principal: str, vault: str, name: str) -> Secret:
@@ -254,6 +257,7 @@ class Cloud:
             self.authorize(principal, "keyvault.deleteSecret", f"{store.resource_id}/secrets/{name}")
             if store.secrets.pop(name, None) is None:
                 raise Refused(404, "SecretNotFound", f"A secret with (name/id) {name} was not found in this key vault.")
+            self.changes.append(f"delete secret {vault}/{name}")
 
     def import_certificate(self, principal: str, vault: str, name: str, pfx_b64: str) -> Secret:
         """Key Vault keeps an imported PFX as the certificate and as its backing secret of the same name."""
@@ -263,6 +267,7 @@ class Cloud:
             secret = Secret(pfx_b64, PKCS12)
             store.secrets.setdefault(name, []).append(secret)
             store.certificates[name] = store.certificates.get(name, 0) + 1
+            self.changes.append(f"import certificate {vault}/{name}")
             return secret
 
     # ---- web apps, Kudu, the routers --------------------------------------------------------
@@ -280,6 +285,7 @@ class Cloud:
         with self.lock:
             self.authorize_action(principal, "Microsoft.Web/sites/publish/action", self.ids().web_app(app.region))
             app.code = hashlib.sha256(package).hexdigest()
+            self.changes.append(f"zip deploy {app.region}")
 
     def health(self, app: WebApp) -> tuple[int, dict[str, Any]]:
         """The bot's deep health check as it runs on the web app, with the app identity's roles."""

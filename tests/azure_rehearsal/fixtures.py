@@ -60,7 +60,7 @@ def rehearsal(tmp_path: Path, cloud: Cloud) -> Iterator[Rehearsal]:
 
 def front_door(rehearsal: Rehearsal, tmp_path: Path) -> Geobot:
     """geobot in a fresh directory, deploying the Front Door edge (no domain) to the rehearsal."""
-    work = tmp_path / "work"
+    work = tmp_path / "geobot-run"
     work.mkdir()
     trusted = bundle(tmp_path, rehearsal.bundle.read_bytes())
     return Geobot(work, geobot_env(rehearsal, work, trusted, "frontdoor"))

@@ -224,6 +224,7 @@ class Rehearsal:
                 if found.group(2):
                     allowed(f"{ns}/register/action")
                     cloud.providers[ns] = "Registered"
+                    cloud.changes.append(f"register {ns}")
                     return Answer(200, _provider(ns, "Registering"))
                 allowed("Microsoft.Resources/subscriptions/providers/read")
                 return Answer(200, _provider(ns, cloud.providers[ns]))
@@ -248,6 +249,7 @@ class Rehearsal:
                 allowed("Microsoft.KeyVault/locations/deletedVaults/purge/action")
                 if cloud.deleted_vaults.pop(found.group(2), None) is None:
                     raise Refused(404, "ResourceNotFound", f"deleted vault {found.group(2)} not found")
+                cloud.changes.append(f"purge {found.group(2)}")
                 return Answer(200, None)
             if cloud.variables is not None:
                 return self._arm_resources(method, path, data, allowed)
@@ -267,6 +269,7 @@ class Rehearsal:
             else:
                 allowed("Microsoft.BotService/botServices/write", bot["id"])
                 cloud.bot_endpoint = (data.get("properties") or {}).get("endpoint", cloud.bot_endpoint)
+                cloud.changes.append("update the bot")
             return Answer(200, {"id": bot["id"], "name": bot["name"], "location": "global", "kind": "azurebot",
                                 "type": "Microsoft.BotService/botServices", "sku": {"name": "S1"},
                                 "properties": {"displayName": bot["name"], "endpoint": cloud.bot_endpoint or "",
@@ -353,11 +356,13 @@ class Rehearsal:
             if rest == "/:import" and method == "POST":
                 cloud.authorize(caller, "language.import", resource)
                 project.imported = True
+                cloud.changes.append(f"CLU import {account}")
                 return self._job(f"{base}/import", version, "succeeded")
             if rest == "/:train" and method == "POST":
                 cloud.authorize(caller, "language.train", resource)
                 if data["modelLabel"] not in project.models:
                     project.models.append(data["modelLabel"])
+                cloud.changes.append(f"CLU train {account} {data['modelLabel']}")
                 return self._job(f"{base}/train", version, "succeeded")
             deployment = re.fullmatch(r"/deployments/([^/]+)", rest)
             if deployment and method == "PUT":
@@ -366,6 +371,7 @@ class Rehearsal:
                 if label not in project.models:
                     return self._job(f"{base}/deployments/{deployment.group(1)}", version, "failed")
                 project.deployments[deployment.group(1)] = label
+                cloud.changes.append(f"CLU deploy {account} {label}")
                 return self._job(f"{base}/deployments/{deployment.group(1)}", version, "succeeded")
             if re.fullmatch(r"/.*/jobs/[^/]+", rest) and method == "GET":
                 cloud.authorize(caller, "language.jobs", resource)
@@ -382,6 +388,7 @@ class Rehearsal:
                 if model.group(1) not in project.models:
                     raise Refused(404, "NotFound", f"no trained model {model.group(1)}")
                 project.models.remove(model.group(1))
+                cloud.changes.append(f"CLU delete model {account} {model.group(1)}")
                 return Answer(204)
         raise Refused(404, "NotFound", f"no CLU route {method} {path}")
 

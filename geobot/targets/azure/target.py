@@ -168,7 +168,7 @@ class AzureTarget:
             Code(self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else
-                   "wait until every region's web app answers its health check (Front Door probes them)"),
+                   "wait until Front Door serves the health check (only it may reach the web apps; it probes them)"),
             Endpoint(self.clients),
             Smoke(self.config, self.tls_context),
         )

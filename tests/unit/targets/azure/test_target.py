@@ -73,6 +73,8 @@ def infrastructure_outputs(config: Config) -> dict[str, Any]:
             {"type": "TXT", "name": f"asuid.{HOST}", "value": "ABC123", "purpose": "App Service domain verification"},
         ],
         "regions": {r: {"web_app_name": f"app-geobot-{r}", "default_hostname": f"app-geobot-{r}.azurewebsites.net",
+                        "web_app_id": f"/subscriptions/x/resourceGroups/rg-{r}/providers/Microsoft.Web/sites/app-geobot-{r}",
+                        "web_app_instance": f"created-1-{r}",
                         "language_endpoint": f"https://lang-geobot-{r}.cognitiveservices.azure.com/"}
                     for r in config.regions},
     }
@@ -323,6 +325,17 @@ def test_destroy_tears_nothing_down_when_key_vault_refuses_the_export(
     assert "Key Vault Secrets User" in raised.value.hint
     assert recorder.torn_down == []
     assert not export.exists()
+
+
+def test_a_replaced_web_app_gets_the_code_again(session: AzureSession, tmp_path: Path) -> None:
+    config = azure_config()
+    code = next(s for s in target(config, session).stages() if s.name == "code")
+    before = context(tmp_path, config)
+    replaced = context(tmp_path, config)
+    region = config.regions[0]
+    replaced.outputs["infrastructure"]["regions"][region]["web_app_instance"] = "created-2"  # same name, same id
+    assert code.inputs(before) != code.inputs(replaced)
+    assert code.inputs(before) == code.inputs(context(tmp_path, config))
 
 
 def test_a_deploy_after_the_bindings_does_not_replan_the_infrastructure(session: AzureSession, tmp_path: Path) -> None:
