@@ -12,8 +12,10 @@ import pytest
 
 from tests.azure_rehearsal import infrastructure as infra
 from tests.azure_rehearsal.cloud import Cloud
+from tests.azure_rehearsal.dns import Nameserver
 from tests.azure_rehearsal.server import Rehearsal, running
 from tests.integration.conftest import Geobot
+from tests.pebble import Pebble
 
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "bot.rehearsal.test"
@@ -64,3 +66,21 @@ def front_door(rehearsal: Rehearsal, tmp_path: Path) -> Geobot:
     work.mkdir()
     trusted = bundle(tmp_path, rehearsal.bundle.read_bytes())
     return Geobot(work, geobot_env(rehearsal, work, trusted, "frontdoor"))
+
+
+def traffic_manager(rehearsal: Rehearsal, tmp_path: Path, pebble: Pebble, nameserver: Nameserver) -> Geobot:
+    """geobot deploying the Traffic Manager edge with DOMAIN and a Let's Encrypt (Pebble) certificate.
+
+    The domain's records are created as its owner would once geobot has printed them; Pebble's
+    mock DNS sends its HTTP-01 validation to the rehearsal's port 80, the routed web app answers it.
+    """
+    work = tmp_path / "geobot-run"
+    work.mkdir()
+    trusted = bundle(tmp_path, rehearsal.bundle.read_bytes(), pebble.ca_bundle.read_bytes(), pebble.roots())
+    env = geobot_env(rehearsal, work, trusted, "trafficmanager")
+    env |= {"GEOBOT_DOMAIN": DOMAIN, "GEOBOT_CERT_SOURCE": "letsencrypt", "GEOBOT_CERT_EMAIL": "ops@rehearsal.test",
+            "GEOBOT_ACME_DIRECTORY": pebble.directory, "GEOBOT_DNS_RESOLVER": nameserver.address}
+    ids = infra.Ids({"names": {"traffic_manager_dns": "geobot"}, "edge": "trafficmanager", "domain": DOMAIN}, {})
+    nameserver.add("CNAME", DOMAIN, f"{ids.names['traffic_manager_dns']}.trafficmanager.net")
+    nameserver.add("TXT", f"asuid.{DOMAIN}", infra.VERIFICATION_ID)
+    return Geobot(work, env)

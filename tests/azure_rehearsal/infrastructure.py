@@ -185,9 +185,12 @@ def outputs(ids: Ids) -> dict[str, Any]:
 def declared_outputs() -> dict[str, set[str]]:
     """Each output of outputs.tf and the keys its object value declares (empty for a plain value)."""
     text = (ROOT / "outputs.tf").read_text()
+    locals_ = "".join(re.findall(r"^locals \{\n(.*?)^\}", text, re.MULTILINE | re.DOTALL))
     declared: dict[str, set[str]] = {}
     for match in re.finditer(r'^output "([^"]+)" \{\n(.*?)^\}', text, re.MULTILINE | re.DOTALL):
-        value = match.group(2).split("value", 1)[1]
+        value = re.split(r"^\s+value\s+=", match.group(2), maxsplit=1, flags=re.MULTILINE)[1]
+        if re.fullmatch(r"\s*local\.\w+\s*", value):  # built in outputs.tf's locals
+            value = locals_
         declared[match.group(1)] = set(re.findall(r"^\s+([a-z_]+)\s+=", value, re.MULTILINE))
     return declared
 

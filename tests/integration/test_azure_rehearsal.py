@@ -9,14 +9,21 @@ Nothing here is verified against a real subscription: see docs/azure.md.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from geobot.certs import acme
+from geobot.certs.pfx import describe, verify_pfx
+from geobot.errors import PrerequisiteError
 from tests.azure_rehearsal.cloud import Cloud
-from tests.azure_rehearsal.fixtures import cloud, front_door, rehearsal  # noqa: F401 (fixtures)
+from tests.azure_rehearsal.dns import Nameserver, nameserver
+from tests.azure_rehearsal.fixtures import DOMAIN, EXPORT_PASSWORD, cloud, front_door, rehearsal, traffic_manager  # noqa: F401
 from tests.azure_rehearsal.server import Rehearsal
 from tests.integration.conftest import Geobot
+from tests.pebble import Pebble, run_pebble
 
 
 def ok(done: object) -> str:
@@ -67,3 +74,72 @@ def test_front_door_destroy_tears_everything_down(fd: Geobot, cloud: Cloud) -> N
 
     assert cloud.variables is None and cloud.apps == {} and cloud.bot_endpoint is None
     assert cloud.deleted_vaults == {}  # offered and (auto-approved) purged, so the names are free again
+
+
+# ---- Traffic Manager, a custom domain and Let's Encrypt (Pebble) ------------------------------------
+
+
+@pytest.fixture
+def pebble(rehearsal: Rehearsal, tmp_path: Path) -> Iterator[Pebble]:
+    try:
+        acme.find_certbot(os.environ)
+    except PrerequisiteError:
+        pytest.skip("certbot is not installed (pip install certbot)")
+    with run_pebble(tmp_path / "pebble", rehearsal.http_port) as server:
+        yield server
+
+
+@pytest.fixture
+def dns() -> Iterator[Nameserver]:
+    with nameserver() as server:
+        yield server
+
+
+@pytest.fixture
+def tm(rehearsal: Rehearsal, tmp_path: Path, pebble: Pebble, dns: Nameserver) -> Geobot:
+    return traffic_manager(rehearsal, tmp_path, pebble, dns)
+
+
+def certificate_imports(cloud: Cloud) -> int:
+    return sum(change.startswith("import certificate kvc-") for change in cloud.changes)
+
+
+def test_traffic_manager_deploys_with_lets_encrypt_and_a_rerun_orders_nothing(tm: Geobot, cloud: Cloud) -> None:
+    output = ok(tm("deploy"))
+
+    assert "Successfully received certificate." in output
+    assert certificate_imports(cloud) == 1
+    assert cloud.bound is not None  # App Service imported it from Key Vault with its own principal's roles
+    assert cloud.bot_endpoint == f"https://{DOMAIN}/api/messages"
+    before = len(cloud.changes)
+
+    again = ok(tm("deploy"))
+
+    assert stages_run(again) == []
+    assert "Requesting a certificate" not in again
+    assert cloud.changes[before:] == []
+
+
+def test_cert_renew_and_import_write_the_certificate_vault(tm: Geobot, cloud: Cloud, tmp_path: Path) -> None:
+    ok(tm("deploy"))
+
+    renewed = ok(tm("cert", "renew", "--force"))
+
+    assert "renewed the certificate" in renewed and certificate_imports(cloud) == 2
+    saved = tmp_path / "saved.pfx"
+    ok(tm("cert", "export", str(saved)))
+    imported = ok(tm("cert", "import", str(saved), extra_env={"GEOBOT_PFX_PASSWORD": EXPORT_PASSWORD}))
+    assert f"imported {saved}" in imported and certificate_imports(cloud) == 3
+    assert "Requesting a certificate" not in ok(tm("deploy"))  # the imported one is reused, not replaced
+
+
+def test_traffic_manager_destroy_exports_the_certificate_first(tm: Geobot, cloud: Cloud, tmp_path: Path) -> None:
+    ok(tm("deploy"))
+    served = describe(verify_pfx(cloud.bound[0], None, DOMAIN))
+    saved = tmp_path / "kept.pfx"
+
+    ok(tm("destroy", "--export", str(saved)))
+
+    assert describe(verify_pfx(saved.read_bytes(), EXPORT_PASSWORD, DOMAIN))["sha256"] == served["sha256"]
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    assert cloud.variables is None and cloud.apps == {} and cloud.deleted_vaults == {}

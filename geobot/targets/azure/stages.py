@@ -115,6 +115,26 @@ class DnsRecords(Stage):
         return record["value"].rstrip(".").lower() in answers
 
 
+RESOLVER = "GEOBOT_DNS_RESOLVER"
+
+
+def resolver_for(env: Mapping[str, str]) -> Any:
+    """The name server GEOBOT_DNS_RESOLVER (host or host:port) names, else None: the system's.
+
+    Asking the domain's authoritative server sees new records before any cache does.
+    """
+    address = env.get(RESOLVER)
+    if not address:
+        return None
+    import dns.resolver
+
+    host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [host]
+    resolver.port = int(port) if port else 53
+    return resolver
+
+
 def resolve(name: str, kind: str, resolver: Any = None, lifetime: float = 10.0) -> list[str]:
     """What a resolver (the system's by default) answers for one record type; nothing when the name has none."""
     import dns.exception
