@@ -204,10 +204,11 @@ class AzureTarget:
             profile = clients.traffic_manager()
             if profile is not None:
                 expected = clients.expected_endpoints()
-                statuses = profile.read().statuses(expected.values())
+                read = profile.read()
+                statuses = read.statuses(expected.values())
+                priorities = {e.name: e.priority for e in read.endpoints}
                 report["regions"] = {region: {"monitor_status": statuses.get(endpoint, "Absent"),
-                                              "priority": self.config.regions.index(region) + 1
-                                              if region in self.config.regions else "-"}
+                                              "priority": priorities.get(endpoint) or "-"}
                                      for region, endpoint in expected.items()}
         except GeobotError as exc:  # what the journal says is still worth showing
             report["problem"] = f"{exc.message}; {exc.hint}" if exc.hint else exc.message

@@ -363,12 +363,15 @@ def journal_with_infrastructure(tmp_path: Path, config: Config) -> Journal:
 
 
 def test_status_reads_each_regions_monitor_status(azure: ContractServer, session: AzureSession, tmp_path: Path) -> None:
-    azure.expect(Exchange("GET", PROFILE_URL, profile(**{"ep-krc": "Online", "ep-sea": "Degraded"})))
+    reply = profile(**{"ep-krc": "Online", "ep-sea": "Degraded"})
+    for endpoint, priority in zip(reply.body["properties"]["endpoints"], (2, 1), strict=True):
+        endpoint["properties"]["priority"] = priority  # the profile's order, not the config's
+    azure.expect(Exchange("GET", PROFILE_URL, reply))
     config = azure_config()
     report = target(config, session).status(journal_with_infrastructure(tmp_path, config))
     assert report["url"] == f"https://{HOST}"
-    assert report["regions"] == {"koreacentral": {"monitor_status": "Online", "priority": 1},
-                                 "southeastasia": {"monitor_status": "Degraded", "priority": 2}}
+    assert report["regions"] == {"koreacentral": {"monitor_status": "Online", "priority": 2},
+                                 "southeastasia": {"monitor_status": "Degraded", "priority": 1}}
 
 
 def test_status_without_a_sign_in_still_shows_what_the_journal_knows(tmp_path: Path) -> None:
