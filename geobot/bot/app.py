@@ -21,7 +21,7 @@ from microsoft_agents.hosting.core.authorization import AuthTypes
 from geobot.bot.acme import ACME_PATH, acme_handler
 from geobot.bot.agent import BookingAgent, ConflictingTurns, on_turn_error
 from geobot.bot.drill import DRILL_PATH, Faults, drill_handler
-from geobot.bot.health import HealthCheck
+from geobot.bot.health import CONFIG_COMPONENTS, HealthCheck
 from geobot.bot.services import DependencyDown, open_services
 from geobot.bot.settings import Settings, load_settings
 from geobot.bot.vaults import SecretSource, open_vault
@@ -30,16 +30,25 @@ REGION_HEADER = "X-Geobot-Region"
 log = logging.getLogger("geobot.bot")
 
 
-def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Application:
-    """The bot for one region; bad or missing settings make it unhealthy, never stop it."""
+def _settings(vault_url: str, region: str) -> tuple[SecretSource | None, Settings]:
+    """The vault and the settings read from it; a failure is the "config" problem, not a crash."""
     vault: SecretSource | None = None
     try:
         vault = open_vault(vault_url)
-        settings = load_settings(vault.get_secret, region, vault_url)
-    except Exception as exc:  # bad URL or missing Azure packages: report, keep serving health
-        settings = Settings(region, vault_url, problems={"config": getattr(exc, "message", exc.__class__.__name__)})
+        return vault, load_settings(vault.get_secret, region, vault_url)
+    except Exception as exc:  # bad URL, missing Azure packages, a vault role not applied yet: report, keep serving health
+        return vault, Settings(region, vault_url, problems={"config": getattr(exc, "message", exc.__class__.__name__)})
+
+
+def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Application:
+    """The bot for one region; bad or missing settings make it unhealthy, never stop it.
+
+    The health check reads the settings again (with backoff) while something failed to open;
+    once they change, /api/messages checks tokens against the identity they name.
+    """
+    vault, settings = _settings(vault_url, region)
     faults = Faults()
-    services = open_services(settings, faults, timeout)
+    services = open_services(settings, faults, timeout, reopen=lambda: _settings(vault_url, region)[1])
     health = HealthCheck(services, settings.health_cache_seconds)
     auth = _auth_configuration(settings)
     if settings.anonymous:  # the SDK warns on every turn that a local bot has no app id
@@ -60,10 +69,16 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Applica
         except ConflictingTurns:
             return web.json_response({"error": "the conversation is being answered elsewhere"}, status=409)
 
+    served = [settings]  # the settings `auth` was made from
+
     async def messages(request: web.Request) -> web.StreamResponse:
-        if "identity" in services.problems:  # without an identity the JWT check cannot be right
-            return web.json_response({"error": "not configured", "component": "identity",
-                                      "reason": services.problems["identity"]}, status=503)
+        for component in CONFIG_COMPONENTS:  # without the settings or an identity the JWT check cannot be right
+            if component in services.problems:
+                return web.json_response({"error": "not configured", "component": component,
+                                          "reason": services.problems[component]}, status=503)
+        if services.settings is not served[0]:  # healed: check tokens against the identity now configured
+            vars(auth).update(vars(_auth_configuration(services.settings)))
+            served[0] = services.settings
         return await authorized_messages(request)
 
     async def deep_health(request: web.Request) -> web.Response:
