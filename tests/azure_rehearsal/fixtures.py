@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "bot.rehearsal.test"
 PROPAGATION = 3.0  # seconds before a new role assignment applies (Azure: up to several minutes)
 EXPORT_PASSWORD = "rehearsal-export-pw"
+DEFAULT_VARIABLES = json.loads((REPO / "tests" / "unit" / "targets" / "azure" / "golden" / "default.tfvars.json").read_text())
 
 
 def terraform_wrapper(directory: Path) -> Path:

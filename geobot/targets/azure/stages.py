@@ -37,8 +37,10 @@ class Language(Stage):
     name = "language"
     description = "import, train and deploy the language model in every region's Language resource (CLU)"
 
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, role_wait: float = 600.0) -> None:
+        """`role_wait`: how long a 403 is retried while the deployer's Language Owner role applies."""
         self.clients = clients
+        self.role_wait = role_wait
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         from geobot.nlu.publish import load_luis_app
@@ -54,7 +56,7 @@ class Language(Stage):
         label = f"geobot-{inputs['model'][:12]}"
         jobs = asyncio.run(publish_regions(
             inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT, load_luis_app(),
-            label, lambda region, step: ctx.note(f"{region}: {step}")))
+            label, lambda region, step: ctx.note(f"{region}: {step}"), self.role_wait))
         return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "regions": sorted(jobs)}
 
 
