@@ -19,8 +19,8 @@ BASE = f"{AUTHORING}/{PROJECT}"
 DENIED = {"error": {"code": "PermissionDenied", "message": "The principal lacks the required data action."}}
 
 
-def serve_publish(server: ContractServer) -> None:
-    """Import, train and deploy accepted, each job already finished when first polled."""
+def serve_publish(server: ContractServer, models: tuple[str, ...] = (LABEL,)) -> None:
+    """Import, train and deploy accepted, each job already finished when first polled; `models` trained."""
     for method, path, operation, status in (
         ("POST", f"{BASE}/:import", "ConversationAuthoring_ImportProject", "ConversationAuthoring_GetImportStatus"),
         ("POST", f"{BASE}/:train", "ConversationAuthoring_Train", "ConversationAuthoring_GetImportStatus"),
@@ -28,7 +28,7 @@ def serve_publish(server: ContractServer) -> None:
          "ConversationAuthoring_GetDeploymentStatus"),
     ):
         server.expect("GET", accepted(server, method, path, operation), 200, body(status))
-    server.expect("GET", f"{BASE}/models", 200, {"value": [{"label": LABEL, "modelId": LABEL}]})
+    server.expect("GET", f"{BASE}/models", 200, {"value": [{"label": label, "modelId": label} for label in models]})
 
 
 def test_every_region_is_imported_trained_and_deployed_in_parallel() -> None:
@@ -104,14 +104,7 @@ def test_trained_models_other_than_the_deployed_one_are_deleted() -> None:
 
     async def scenario():
         async with ContractServer() as east:
-            for method, path, operation, status in (
-                ("POST", f"{BASE}/:import", "ConversationAuthoring_ImportProject", "ConversationAuthoring_GetImportStatus"),
-                ("POST", f"{BASE}/:train", "ConversationAuthoring_Train", "ConversationAuthoring_GetImportStatus"),
-                ("PUT", f"{BASE}/deployments/{DEPLOYMENT}", "ConversationAuthoring_DeployProject",
-                 "ConversationAuthoring_GetDeploymentStatus"),
-            ):
-                east.expect("GET", accepted(east, method, path, operation), 200, body(status))
-            east.expect("GET", f"{BASE}/models", 200, {"value": [{"label": "geobot-old"}, {"label": LABEL}]})
+            serve_publish(east, models=("geobot-old", LABEL))
             east.expect("DELETE", f"{BASE}/models/geobot-old", 204)
             await publish_regions({"eastus": east.url}, Tokens(), PROJECT, DEPLOYMENT, load_luis_app(), LABEL,
                                   lambda region, step: events.append(step))
