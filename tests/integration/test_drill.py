@@ -58,7 +58,7 @@ class Deployment(Geobot):
 
     def monitor(self) -> dict[str, str]:
         """Each region's monitor status, from the router's status page."""
-        url = f"http://127.0.0.1:{self.env['GEOBOT_LOCAL_HTTP_PORT']}/_geobot/status"
+        url = f"http://127.0.0.1:{self.port('http')}/_geobot/status"
         with DIRECT.open(url, timeout=5) as answer:
             return {e["name"]: e["monitor_status"] for e in json.load(answer)["endpoints"]}
 
@@ -218,7 +218,7 @@ def test_an_interrupted_drill_puts_the_router_and_the_region_back(local: Deploym
     drill.send_signal(signal.SIGINT)
     assert drill.wait(timeout=30) == 130, said + drill.stderr.read()
     assert local.router_json() == before
-    port = int(local.env["GEOBOT_LOCAL_BOT_PORT"])  # koreacentral, the first region
+    port = local.port("bot")  # koreacentral, the first region
     key = LocalVault(local.deployment / "global" / "vault").get_secret("geobot-drill-key")
     hook = urllib.request.Request(f"http://127.0.0.1:{port}/api/drill", headers={"X-Geobot-Drill-Key": key or ""})
     with DIRECT.open(hook, timeout=5) as answer:
