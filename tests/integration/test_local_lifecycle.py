@@ -153,8 +153,9 @@ def test_a_deploy_killed_as_a_stage_starts_resumes_into_a_working_deployment(geo
     assert all(record["status"] == "successful" for record in Journal(geobot.deployment, "geobot", "local").load()["stages"].values())
     assert region_view(status(geobot)) == ALL_WELL
     assert chat(geobot, ["hi"])[0]["replies"]
+    used = ports(geobot)
     assert geobot("destroy", "--auto-approve", "--no-export").returncode == 0
-    assert not [port for port in ports(geobot) if port_in_use(port)]
+    assert not [port for port in used if port_in_use(port)]
 
 
 def test_cert_renew_swaps_the_certificate_under_traffic_with_no_failed_request(geobot: Geobot) -> None:
