@@ -109,7 +109,7 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> S
             services.problems["language"] = getattr(exc, "message", exc.__class__.__name__)
     if "store" not in services.problems and settings.store_url:
         try:
-            services.store = open_store(settings.store_url, settings.store_key)
+            services.store = open_store(settings.store_url, settings.store_key, settings.region)
         except Exception as exc:
             services.problems["store"] = f"cannot open the store: {getattr(exc, 'message', exc.__class__.__name__)}"
     for component, reason in sorted(services.problems.items()):
