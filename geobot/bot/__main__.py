@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {region} %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request (and telemetry's) at INFO
 
     from aiohttp import web  # imported here so `--help` and flag errors stay instant
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -81,9 +82,10 @@ class Services:
         return self.store
 
     async def _bounded(self, component: str, operation: str, work):
-        """One dependency call, traced as a client span (an Application Insights dependency)."""
+        """One dependency call; within a traced request, a client span (an Application Insights dependency)."""
+        traced = trace.get_current_span().is_recording()  # not for health probes (geobot.bot.telemetry)
         with tracer.start_as_current_span(f"{component} {operation}", kind=trace.SpanKind.CLIENT,
-                                          attributes={"geobot.dependency": component}):
+                                          attributes={"geobot.dependency": component}) if traced else nullcontext():
             try:
                 return await asyncio.wait_for(work, self.timeout)
             except (DependencyDown, PreconditionFailed):

@@ -13,8 +13,11 @@ Where they go is set by the environment, read once at start:
 Neither: nothing is imported and nothing is traced. aiohttp is not among the distro's
 instrumentations, so incoming requests (aiohttp server) and CLU and Bot Connector calls
 (aiohttp client) are instrumented here in both cases. Every span carries `cloud.region`, also
-a resource attribute, so Application Insights can filter and split by region. Telemetry that
-cannot start is logged and left off; it never stops the bot.
+a resource attribute, so Application Insights can filter and split by region. Health probes
+(Traffic Manager's, App Service's, the local router's every second) are not traced: they would
+crowd the turns out of the sampled traces and the local span file; a failing dependency is
+logged and the probes' verdicts are the routers' own metrics. Telemetry that cannot start is
+logged and left off; it never stops the bot.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 SPANS_FILE = "GEOBOT_BOT_SPANS"
 SERVICE_NAME = "geobot-bot"
 REGION = "cloud.region"
+UNTRACED_PATHS = "OTEL_PYTHON_AIOHTTP_SERVER_EXCLUDED_URLS"  # the aiohttp server instrumentation's knob
 log = logging.getLogger("geobot.bot")
 
 
@@ -51,6 +55,7 @@ def configure(region: str, environ: Mapping[str, str] = os.environ) -> str:
         from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
         from opentelemetry.instrumentation.aiohttp_server import AioHttpServerInstrumentor
 
+        os.environ.setdefault(UNTRACED_PATHS, "/api/health")  # read as the server is instrumented
         AioHttpServerInstrumentor().instrument()
         AioHttpClientInstrumentor().instrument()
         return target
