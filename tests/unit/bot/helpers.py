@@ -50,6 +50,20 @@ async def serve(vault: LocalVault, region: str) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+class FixedToken:
+    """A TokenCredential handing out one Entra token, for the Azure SDK clients under test."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("test-token", 4102444800)
+
+    def get_token_info(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo("test-token", 4102444800)
+
+
 def process_env(**extra: str) -> dict[str, str]:
     """The environment of a `python -m geobot.bot` process running this checkout's code."""
     return {**os.environ, "PYTHONPATH": str(ROOT), **extra}

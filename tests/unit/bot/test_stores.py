@@ -12,30 +12,16 @@ import asyncio
 import socket
 import ssl
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from geobot.bot.stores import preferred_locations
 from geobot.targets.local.store import PreconditionFailed
 from tests.unit.bot.cosmos_server import CosmosServer, recorded, single_write
+from tests.unit.bot.helpers import FixedToken
 
 pytest.importorskip("azure.cosmos", reason="the [azure] extra is not installed")
 trustme = pytest.importorskip("trustme", reason="trustme makes the local TLS certificate")
-
-
-class FixedToken:
-    """A TokenCredential; the store must present it as an Entra token, never as a key."""
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken("test-token", 4102444800)
-
-    def get_token_info(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessTokenInfo
-
-        return AccessTokenInfo("test-token", 4102444800)
 
 
 @pytest.fixture
