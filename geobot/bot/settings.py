@@ -13,7 +13,8 @@ Language resource while sharing the rest.
     geobot-language-deployment            CLU deployment name        (default: production)
     geobot-store-url                      sqlite:///abs/path.db, or the Cosmos DB endpoint
                                           https://<acct>.documents.azure.com:443/
-                                          [?database=geobot&container=conversations]   required
+                                          [?database=geobot&container=conversations
+                                          &regions=<bot regions in failover order>]   required
     geobot-store-key                      Cosmos DB key; absent: the managed identity
     geobot-app-id                         the bot's Entra app (client) id; absent: anonymous,
                                           allowed only with a local (file://) vault
