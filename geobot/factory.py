@@ -62,6 +62,15 @@ class Factory:
             self.reporter.warning(warning)
         return loaded
 
+    def language_model(self):  # -> geobot.nlu.fit.Fit
+        """The [bot] model checked for the target: every problem stops the command (exit 2), drops are warned of."""
+        from geobot.nlu.fit import check
+
+        fit = check(self.config.bot.model, self.config.target)
+        for warning in fit.warnings:
+            self.reporter.warning(warning)
+        return fit
+
     @staticmethod
     def _prompt_secret(label: str) -> str:
         import getpass

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from geobot.bot.drill import Faults
 from geobot.bot.language import PROBE_TEXT, CluLanguage, Language, LocalLanguage
@@ -101,7 +102,8 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> S
     if "language" not in services.problems and settings.language_endpoint:
         try:
             if settings.language_endpoint == "local":
-                services.language = LocalLanguage()
+                model = settings.language_model
+                services.language = LocalLanguage(Path(model) if model else None)
             else:
                 services.language = CluLanguage(settings.language_endpoint, settings.language_key,
                                                 settings.language_project, settings.language_deployment)
