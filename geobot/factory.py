@@ -62,11 +62,12 @@ class Factory:
             self.reporter.warning(warning)
         return loaded
 
-    def language_model(self):  # -> geobot.nlu.fit.Fit
-        """The [bot] model checked for the target: every problem stops the command (exit 2), drops are warned of."""
+    def language_model(self, target: str | None = None):  # -> geobot.nlu.fit.Fit
+        """The [bot] model checked for the target (the configured one unless given): every problem
+        stops the command (exit 2), what the target drops is warned of."""
         from geobot.nlu.fit import check
 
-        fit = check(self.config.bot.model, self.config.target)
+        fit = check(self.config.bot.model, target or self.config.target)
         for warning in fit.warnings:
             self.reporter.warning(warning)
         return fit
