@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geobot.nlu.model import LuisModel, Utterance
+from geobot.nlu.model import Label, LuisModel, Utterance
 
 NONE_INTENT = "None"
 MAX_NAME = 100
@@ -114,7 +114,7 @@ def to_lex(model: LuisModel) -> LexBot:
     lex_intents = []
     for intent in intents:
         examples = [u for u in model.utterances if u.intent == intent]
-        labelled = dict.fromkeys(label.entity for u in examples for label in u.labels if label.entity in typed)
+        labelled = dict.fromkeys(label.entity for u in examples for label in _outermost(u, typed))
         slot_names = lex_names(labelled)
         slots = tuple(LexSlot(slot_names[entity], entity, typed[entity]) for entity in labelled)
         lex_intents.append(LexIntent(intent_names[intent], intent, tuple(u.text for u in examples),
@@ -133,13 +133,19 @@ def _slot_types(model: LuisModel) -> tuple[LexSlotType, ...]:
                  for name, values, resolution in entities)
 
 
-def _sample(utterance: Utterance, slots: dict[str, str]) -> str:
-    """The utterance with its slotted labels (outermost, left to right) as {slot} references."""
-    text = utterance.text
-    outermost = []
+def _outermost(utterance: Utterance, typed: Iterable[str]) -> list[Label]:
+    """The labels of entities Lex can type that no other such label contains: Lex slots do not nest."""
+    typed = set(typed)
+    outermost: list[Label] = []
     for label in sorted(utterance.labels, key=lambda x: (x.start, -x.end)):
-        if label.entity in slots and (not outermost or label.start > outermost[-1].end):
+        if label.entity in typed and (not outermost or label.start > outermost[-1].end):
             outermost.append(label)
-    for label in reversed(outermost):  # right to left: the positions on the left stay valid
+    return outermost
+
+
+def _sample(utterance: Utterance, slots: dict[str, str]) -> str:
+    """The utterance with its slotted labels as {slot} references."""
+    text = utterance.text
+    for label in reversed(_outermost(utterance, slots)):  # right to left: the positions on the left stay valid
         text = f"{text[:label.start]}{{{slots[label.entity]}}}{text[label.end + 1:]}"
     return text
