@@ -36,8 +36,8 @@ def read(found: Findings, data: dict) -> LuisModel | None:
         found.add(f"assets.projectKind {assets.get('projectKind')!r}: only Conversation projects hold intents",
                   '"projectKind"')
     intents = [name for name, _ in named(found, assets, "intents", "category")]
-    if isinstance(assets.get("intents"), list) and not assets["intents"]:
-        found.add("'intents' is empty: a model needs at least one intent", '"intents"')
+    if assets.get("intents", []) == []:
+        found.add("'intents' is empty or missing: a model needs at least one intent", '"intents"')
     lists, regexes, prebuilts, learned = [], [], [], []
     entities = named(found, assets, "entities", "category")
     for name, entity in entities:
@@ -60,8 +60,9 @@ def read(found: Findings, data: dict) -> LuisModel | None:
         if not components:
             learned.append(name)
     examples = _utterances(found, assets, set(intents), {name for name, _ in entities})
+    exemplified = {u.get("intent") for _, u in objects(None, assets, "utterances") if isinstance(u.get("intent"), str)}
     for intent in intents:
-        if intent != "None" and not any(u.intent == intent for u in examples):
+        if intent != "None" and intent not in exemplified:
             found.add(f"intent {intent!r} has no example utterance", '"intents"', json.dumps(intent))
     return LuisModel(
         found.path, str(metadata.get("projectName") or found.path.stem), str(metadata.get("language") or "en-us"),
@@ -99,7 +100,7 @@ def _utterances(found: Findings, assets: dict, intents: set[str], declared: set[
         labels = []
         for label_index, label in objects(None, item, "entities"):
             category, offset, length = label.get("category"), label.get("offset"), label.get("length")
-            if category not in declared:
+            if not isinstance(category, str) or category not in declared:
                 found.add(f"{owner}: entity {category!r} is not declared", start=pos)
                 fine = False
             elif not (type(offset) is int and type(length) is int and length > 0 and 0 <= offset

@@ -30,9 +30,12 @@ def read(found: Findings, data: dict) -> LuisModel | None:
     if not isinstance(version, str) or not SCHEMA.fullmatch(version):
         found.add(f"luis_schema_version {version!r} is not supported: geobot reads LUIS JSON 4.x-7.x",
                   '"luis_schema_version"')
-    intents = [name for name, _ in named(found, data, "intents")]
-    if isinstance(data.get("intents"), list) and not data["intents"]:
-        found.add("'intents' is empty: a model needs at least one intent", '"intents"')
+    named_intents = named(found, data, "intents")
+    intents = [name for name, _ in named_intents]
+    if data.get("intents", []) == []:
+        found.add("'intents' is empty or missing: a model needs at least one intent", '"intents"')
+    for name, item in named_intents:
+        _features(found, "intent", name, item, '"intents"')
     lists = [_closed_list(found, name, item) for name, item in named(found, data, "closedLists")]
     regexes = [r for name, item in named(found, data, "regex_entities") if (r := _regex(found, name, item))]
     prebuilts = [name for name, _ in named(found, data, "prebuiltEntities")]
@@ -42,12 +45,16 @@ def read(found: Findings, data: dict) -> LuisModel | None:
                                  "prebuilt": prebuilts, "entity": [n for n in learned if n in _top(data)],
                                  **{kind: [n for k, n in others if k == kind] for kind in OTHER_ENTITIES.values()}})
     declared = {*(e.name for e in lists), *(e.name for e in regexes), *prebuilts, *learned, *(n for _, n in others)}
+    entity_keys = ("entities", "closedLists", "regex_entities", "prebuiltEntities", *OTHER_ENTITIES)
+    known_entities = declared if all(isinstance(data.get(k, []), list) for k in entity_keys) else None
+    known_intents = set(intents) if isinstance(data.get("intents"), list) else None
     phrase_key = "phraselists" if "phraselists" in data else "model_features"
     phraselists = [name for name, _ in named(found, data, phrase_key)]
-    patterns = list(_patterns(found, data, set(intents)))
-    examples = utterances(found, data.get("utterances", []), "utterances", set(intents), declared)
+    patterns = list(_patterns(found, data, known_intents))
+    examples = utterances(found, data.get("utterances", []), "utterances", known_intents, known_entities)
+    exemplified = {u.get("intent") for _, u in objects(None, data, "utterances") if isinstance(u.get("intent"), str)}
     for intent in intents:
-        if intent != NONE_INTENT and not any(u.intent == intent for u in examples):
+        if intent != NONE_INTENT and intent not in exemplified:
             found.add(f"intent {intent!r} has no example utterance", '"intents"', json.dumps(intent))
     roles = [f"{name}:{role}" for key in ("entities", "closedLists", "regex_entities", "prebuiltEntities", *OTHER_ENTITIES)
              for name, item in named(None, data, key) for role in _strings(item.get("roles"))]
@@ -92,9 +99,13 @@ def named(found: Findings | None, data: dict, key: str, field: str = "name") -> 
     return good
 
 
-def utterances(found: Findings, items: object, where: str, intents: set[str], entities: Iterable[str]) -> list[Utterance]:
-    """Labelled examples: LUIS's `utterances`, or a batch-test file (the same objects in a list)."""
-    declared = set(entities)
+def utterances(found: Findings, items: object, where: str, intents: set[str] | None,
+               declared: set[str] | None) -> list[Utterance]:
+    """Labelled examples: LUIS's `utterances`, or a batch-test file (the same objects in a list).
+
+    `intents` or `declared` (entity names) is None when its declaration is itself malformed:
+    that problem is reported once, not again for every utterance that uses a name.
+    """
     anchor = f'"{where}"' if where == "utterances" else "["
     if not isinstance(items, list):
         found.add(f"'{where}' is {kind_of(items)}: it must be a list of utterances", anchor)
@@ -111,7 +122,7 @@ def utterances(found: Findings, items: object, where: str, intents: set[str], en
         owner = f"utterance {text!r}"
         intent = item.get("intent")
         fine = True
-        if not isinstance(intent, str) or intent not in intents:
+        if not isinstance(intent, str) or (intents is not None and intent not in intents):
             found.add(f"{owner}: intent {intent!r} is not declared in 'intents'", start=pos)
             fine = False
         labels: list[Label] = []
@@ -121,7 +132,7 @@ def utterances(found: Findings, items: object, where: str, intents: set[str], en
     return good
 
 
-def _labels(found: Findings, owner: str, value: object, text: str, declared: set[str], pos: int,
+def _labels(found: Findings, owner: str, value: object, text: str, declared: set[str] | None, pos: int,
             out: list[Label], span: tuple[int, int]) -> bool:
     """Append the labels (children flattened after their parent); False when one is malformed."""
     if not isinstance(value, list):
@@ -134,7 +145,7 @@ def _labels(found: Findings, owner: str, value: object, text: str, declared: set
             fine = False
             continue
         entity, start, end = label.get("entity"), label.get("startPos"), label.get("endPos")
-        if not isinstance(entity, str) or entity not in declared:
+        if not isinstance(entity, str) or (declared is not None and entity not in declared):
             found.add(f"{owner}: entity {entity!r} is not declared", start=pos)
             fine = False
             continue
@@ -186,10 +197,19 @@ def _regex(found: Findings, name: str, item: dict) -> RegexEntity | None:
         return None
 
 
+def _features(found: Findings, kind: str, name: str, item: dict, anchor: str) -> None:
+    """6.0+ features: a list of objects, each naming a model or a phrase list."""
+    features = item.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        found.add(f"{kind} {name!r}: 'features' must be a list of objects {{modelName or featureName}}", anchor,
+                  json.dumps(name))
+
+
 def _learned(found: Findings, entities: list[tuple[str, dict]]) -> Iterable[str]:
     """Machine-learned entities and, depth first, their children (names in 5.x, objects since 6.0)."""
     for name, item in entities:
         yield name
+        _features(found, "entity", name, item, '"entities"')
         children = item.get("children", [])
         if not isinstance(children, list):
             found.add(f"entity {name!r}: 'children' is {kind_of(children)}, not a list", '"entities"', json.dumps(name))
@@ -218,12 +238,12 @@ def _unique_across_kinds(found: Findings, kinds: dict[str, list[str]]) -> None:
             first.setdefault(name, kind)
 
 
-def _patterns(found: Findings, data: dict, intents: set[str]) -> Iterable[Pattern]:
+def _patterns(found: Findings, data: dict, intents: set[str] | None) -> Iterable[Pattern]:
     for index, item in objects(found, data, "patterns"):
         text, intent = item.get("pattern"), item.get("intent")
         if not isinstance(text, str) or not text.strip():
             found.add(f"patterns[{index}] has no 'pattern'", '"patterns"')
-        elif not isinstance(intent, str) or intent not in intents:
+        elif not isinstance(intent, str) or (intents is not None and intent not in intents):
             found.add(f"pattern {text!r}: intent {intent!r} is not declared in 'intents'", '"patterns"', json.dumps(text))
         else:
             yield Pattern(text, intent)

@@ -137,7 +137,7 @@ def load_examples(path: Path, model: LuisModel) -> list[Utterance]:
     path = Path(path)
     text, data = read_json(path)
     found = Findings(path, text)
-    examples = luis_json.utterances(found, data, "the batch-test file", set(model.intents), model.entity_names)
+    examples = luis_json.utterances(found, data, "examples", set(model.intents), set(model.entity_names))
     found.check()
     return examples
 
