@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import jsonschema
 
 MODELS = Path(__file__).parent / "fixtures" / "models"
 VERSIONS = ("4.0.0", "6.0.0", "7.0.0")
@@ -13,3 +16,9 @@ def fixture_model(version: str) -> Path:
     """Dotted intent and entity names, a learned entity (with children from 6.0), prebuilt and list
     entities, a pattern and a phrase list."""
     return MODELS / f"places.luis-{version}.json"
+
+
+def luis7_errors(app: dict) -> list[str]:
+    """Where `app` departs from the LUIS 7 shape; empty when CLU's LUIS import can take it."""
+    validator = jsonschema.Draft202012Validator(json.loads(LUIS7_SCHEMA.read_text()))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(app)]

@@ -12,7 +12,8 @@ from geobot.nlu.clu import CluError
 from geobot.nlu.model import ModelError, default_model_path, load_model
 from geobot.nlu.publish import ImportBody, import_body, publish_regions
 from geobot.nlu.upgrade import to_luis7
-from tests.unit.nlu.contract_server import ContractServer
+from tests.models import VERSIONS, fixture_model, luis7_errors
+from tests.unit.nlu.contract_server import ContractServer, fixture
 from tests.unit.nlu.test_clu import AUTHORING, Tokens, accepted, body
 
 PROJECT, DEPLOYMENT, LABEL = "geobot", "production", "model-1"
@@ -86,3 +87,33 @@ def test_the_sample_model_is_published_as_luis_7(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"luis_schema_version": "7.0.0", "intents": []}))
     with pytest.raises(ModelError, match="'intents' is empty"):
         import_body(bad, PROJECT)
+
+
+def _published(model: ImportBody) -> dict:
+    async def scenario():
+        async with ContractServer() as west:
+            serve_publish(west)
+            await publish_regions({"westeurope": west.url}, Tokens(), PROJECT, DEPLOYMENT, model, LABEL,
+                                  lambda region, step: None)
+            return west.requests[0]
+
+    request = asyncio.run(scenario())
+    return {"query": request.query, "body": request.body}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_luis_model_of_any_version_is_imported_as_luis_7(version: str) -> None:
+    sent = _published(import_body(fixture_model(version), PROJECT))
+    assert sent["query"]["format"] == "Luis"
+    assert luis7_errors(sent["body"]) == []
+    assert [i["name"] for i in sent["body"]["intents"]][:2] == ["Utilities.Stop", "Utilities.Help"]
+
+
+def test_a_clu_export_is_imported_in_the_contracts_shape_under_the_projects_name(tmp_path: Path) -> None:
+    contract = fixture("language", "ConversationAuthoring_ImportProject")["parameters"]["body"]
+    export = {**contract, "metadata": {**contract["metadata"], "projectName": "ExportedElsewhere"}}
+    path = tmp_path / "clu.json"
+    path.write_text(json.dumps(export))
+    sent = _published(import_body(path, PROJECT))
+    assert sent["query"]["format"] == "Conversation"
+    assert sent["body"] == {**contract, "metadata": {**contract["metadata"], "projectName": PROJECT}}

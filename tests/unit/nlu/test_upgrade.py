@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from geobot.nlu.model import load_model
 from geobot.nlu.upgrade import to_luis7
-from tests.models import LUIS7_SCHEMA, VERSIONS, fixture_model
-
-
-def luis7_errors(app: dict) -> list[str]:
-    validator = jsonschema.Draft202012Validator(json.loads(LUIS7_SCHEMA.read_text()))
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(app)]
+from tests.models import VERSIONS, fixture_model, luis7_errors
 
 
 def test_the_schema_tells_the_old_versions_from_7() -> None:
