@@ -20,6 +20,7 @@ from geobot.nlu.model import (
 SCHEMA = re.compile(r"[4-7]\.\d+(?:\.\d+)?")
 NONE_INTENT = "None"
 OTHER_ENTITIES = {"composites": "composite", "hierarchicals": "hierarchical", "patternAnyEntities": "pattern.any"}
+ENTITY_KEYS = ("entities", "closedLists", "regex_entities", "prebuiltEntities", *OTHER_ENTITIES)
 
 
 def read(found: Findings, data: dict) -> LuisModel | None:
@@ -45,8 +46,7 @@ def read(found: Findings, data: dict) -> LuisModel | None:
                                  "prebuilt": prebuilts, "entity": [n for n in learned if n in _top(data)],
                                  **{kind: [n for k, n in others if k == kind] for kind in OTHER_ENTITIES.values()}})
     declared = {*(e.name for e in lists), *(e.name for e in regexes), *prebuilts, *learned, *(n for _, n in others)}
-    entity_keys = ("entities", "closedLists", "regex_entities", "prebuiltEntities", *OTHER_ENTITIES)
-    known_entities = declared if all(isinstance(data.get(k, []), list) for k in entity_keys) else None
+    known_entities = declared if all(isinstance(data.get(k, []), list) for k in ENTITY_KEYS) else None
     known_intents = set(intents) if isinstance(data.get("intents"), list) else None
     phrase_key = "phraselists" if "phraselists" in data else "model_features"
     phraselists = [name for name, _ in named(found, data, phrase_key)]
@@ -56,8 +56,8 @@ def read(found: Findings, data: dict) -> LuisModel | None:
     for intent in intents:
         if intent != NONE_INTENT and intent not in exemplified:
             found.add(f"intent {intent!r} has no example utterance", '"intents"', json.dumps(intent))
-    roles = [f"{name}:{role}" for key in ("entities", "closedLists", "regex_entities", "prebuiltEntities", *OTHER_ENTITIES)
-             for name, item in named(None, data, key) for role in _strings(item.get("roles"))]
+    roles = [f"{name}:{role}" for key in ENTITY_KEYS for name, item in named(None, data, key)
+             for role in _strings(item.get("roles"))]
     return LuisModel(
         found.path, str(data.get("name") or found.path.stem), str(data.get("culture") or "en-us"), tuple(intents),
         tuple(lists), tuple(regexes), tuple(prebuilts), tuple(examples), data, "luis", str(version),
