@@ -15,6 +15,7 @@ from geobot.nlu.model import default_model_path, load_model
 from geobot.resources import terraform_dir
 from geobot.nlu.lexv2 import locale_id
 from geobot.targets.aws.variables import impossible, lex_bot, render_variables
+from tests.models import VERSIONS, fixture_model
 from tests.unit.terraform.hcl import plan, provider_free_copy, terraform_binary
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -119,3 +120,15 @@ def test_terraform_refuses_a_primary_that_is_not_the_global_region(contract_dir:
     assert done.returncode != 0 and "global_region must be the bot region with the lowest priority" in done.stdout + done.stderr
     with pytest.raises(ConfigError, match="on aws must be the primary"):
         aws_config({"GEOBOT_GLOBAL_REGION": "us-west-2"})
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_terraform_accepts_the_bot_of_a_users_model_with_dotted_names(contract_dir: Path, version: str,
+                                                                      tmp_path: Path) -> None:
+    toml = tmp_path / "geobot.toml"
+    toml.write_text(f'[bot]\nmodel = "{fixture_model(version)}"\n[aws]\ntest_utterance = "stop"\n'
+                    'expected_intent = "Utilities.Stop"\n')
+    variables = render_variables(configuration.load(toml, {}, {"target": "aws"}), ZIP)
+    assert variables["probe"]["expected_intent"] == "Utilities_Stop"
+    done = plan(contract_dir, variables)
+    assert done.returncode == 0, done.stdout + done.stderr
