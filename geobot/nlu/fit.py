@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geobot.nlu.lexv2 import BUILT_IN_SLOT_TYPES, lex_names, to_lex
+from geobot.nlu.lexv2 import BUILT_IN_SLOT_TYPES, to_lex
 from geobot.nlu.model import Findings, LuisModel, load_model, read_json
 
 LOCAL_PREBUILTS = frozenset({"number"})
@@ -62,11 +62,12 @@ def dropped(model: LuisModel, target: str) -> list[str]:
     if model.roles and target != "azure":
         lines.append(f"{service} does not tell roles apart: {_some(map(repr, model.roles))} read as their entities")
     if target == "aws":
-        slotted = dict.fromkeys(slot.entity for intent in to_lex(model).intents for slot in intent.slots)
+        bot = to_lex(model)
+        slotted = dict.fromkeys(slot.entity for intent in bot.intents for slot in intent.slots)
         if slotted:
             lines.append(f"terraform/aws creates intents without slots (yet): the labels of {_some(map(repr, slotted))} "
                          "are sample text only")
-        renamed = {name: lex for name, lex in lex_names(i for i in model.intents if i != "None").items() if name != lex}
+        renamed = {original: lex for lex, original in bot.intent_names.items() if original != lex}
         if renamed:
             lines.append(f"Lex intent names: {_some(f'{name} → {lex}' for name, lex in renamed.items())} "
                          "(the publish stage reports the mapping)")
