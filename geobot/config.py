@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, Strict, 
 
 from geobot import naming, regions
 from geobot.errors import ConfigError
+from geobot.resources import luis_dir
 
 Int = Annotated[int, Strict()]
 Port = Annotated[int, BeforeValidator(lambda value: 0 if value == "auto" else value), Strict()]  # 0: chosen at deploy
@@ -73,6 +74,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AWS_FAILBACK_AFTER": "aws.failback_after",
     "GEOBOT_AWS_FAILBACK": "aws.failback",
     "GEOBOT_AWS_ONLINE_TIMEOUT": "aws.online_timeout",
+    "GEOBOT_BOT_MODEL": "bot.model",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
@@ -155,6 +157,20 @@ class AwsSettings(_Frozen):
     online_timeout: Int = 600
 
 
+class BotSettings(_Frozen):
+    """The bot's language model: a LUIS app export (4.x-7.x) or a CLU project export."""
+
+    model: Path = luis_dir() / "geobot.luis.json"  # the sample booking bot's
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, model: Path) -> Path:
+        if not model.is_file():
+            raise ConfigError("bot.model", str(model), "file not found",
+                              "point bot.model (or GEOBOT_BOT_MODEL) at a LUIS or CLU JSON export")
+        return model.resolve()
+
+
 class Config(_Frozen):
     """One deployment: its name, target, regions, routing, probes and certificate."""
 
@@ -169,6 +185,7 @@ class Config(_Frozen):
     local: LocalSettings = LocalSettings()
     azure: AzureSettings = AzureSettings()
     aws: AwsSettings = AwsSettings()
+    bot: BotSettings = BotSettings()
     domain: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -292,6 +309,9 @@ def _read_file(path: Path | None) -> dict[str, Any]:
         pfx = certificate.get("pfx_path")
         if isinstance(pfx, str) and not Path(pfx).is_absolute():
             certificate["pfx_path"] = str(path.parent / pfx)  # relative to the file, not the cwd
+    bot = data.get("bot")
+    if isinstance(bot, dict) and isinstance(bot.get("model"), str) and not Path(bot["model"]).is_absolute():
+        bot["model"] = str(path.parent / bot["model"])
     return data
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from opentelemetry import trace
 
@@ -109,7 +110,8 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> S
     if "language" not in services.problems and settings.language_endpoint:
         try:
             if settings.language_endpoint == "local":
-                services.language = LocalLanguage()
+                model = settings.language_model
+                services.language = LocalLanguage(Path(model) if model else None)
             else:
                 services.language = CluLanguage(settings.language_endpoint, settings.language_key,
                                                 settings.language_project, settings.language_deployment)
