@@ -65,6 +65,8 @@ CASES = {
     "Basic plan behind Traffic Manager": Case(AZURE_OK + '[azure]\napp_service_sku = "B1"', "azure.app_service_sku"),
     "misspelt key": Case('regoins = ["koreacentral"]', "regoins"),
     "malformed TOML": Case('name = "geobot\nregions = [', "geobot.toml line 1"),
+    "language model that does not exist": Case('[bot]\nmodel = "nowhere.luis.json"', "bot.model = "),
+    "language model from the environment that does not exist": Case(None, "(set by GEOBOT_BOT_MODEL)", {"GEOBOT_BOT_MODEL": "gone.json"}),
     "config file that does not exist": Case(None, "--config", args=("--config", "nowhere.toml")),
     "unknown target flag": Case(None, "target", args=("--target", "gcp")),
     "unknown output format": Case(None, "--output", args=("--output", "yaml")),
