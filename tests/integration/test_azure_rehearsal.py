@@ -9,7 +9,9 @@ Nothing here is verified against a real subscription: see docs/azure.md.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,6 +135,30 @@ def test_traffic_manager_deploys_with_lets_encrypt_and_a_rerun_orders_nothing(tm
     assert stages_run(again) == []
     assert "Requesting a certificate" not in again
     assert cloud.changes[before:] == []
+
+
+TM_STAGES = ["preflight", "infrastructure", "language", "code", "dns", "hostname", "certificate", "tls", "online",
+             "endpoint", "smoke"]
+
+
+@pytest.mark.parametrize("stage", TM_STAGES)
+def test_a_deploy_killed_as_a_stage_starts_resumes_without_a_second_order(tm: Geobot, cloud: Cloud, stage: str) -> None:
+    process = tm.start("--output", "json", "deploy")
+    assert process.stdout is not None
+    for line in process.stdout:
+        event = json.loads(line)
+        if event["event"] == "stage_started" and event["stage"] == stage:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, f"deploy ended before stage {stage} started"
+
+    again = tm("deploy")
+
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "ended without finishing; resuming" in again.stderr + again.stdout
+    assert certificate_imports(cloud) == 1
+    assert cloud.bot_endpoint == f"https://{DOMAIN}/api/messages"
 
 
 def test_cert_renew_and_import_write_the_certificate_vault(tm: Geobot, cloud: Cloud, tmp_path: Path) -> None:
