@@ -324,7 +324,9 @@ class Cloud:
         return "Online" if self.health(self.apps[region])[0] == 200 else "Degraded"
 
     def routed(self) -> WebApp | None:
-        """Where the router sends a request: the first Online region by priority (Traffic Manager) or health (Front Door)."""
+        """Where the router sends a request: the first healthy region by priority. With none healthy
+        Front Door has no origin (None) and Traffic Manager answers as if all were (the first)."""
         ids = self.ids()
-        order = sorted(ids.variables["regions"], key=lambda r: ids.variables["regions"][r]["priority"])
-        return next((self.apps[r] for r in order if self.health(self.apps[r])[0] == 200), None)
+        order = [self.apps[r] for r in sorted(ids.variables["regions"], key=lambda r: ids.variables["regions"][r]["priority"])]
+        healthy = next((app for app in order if self.health(app)[0] == 200), None)
+        return healthy if healthy is not None or ids.variables["edge"] == "frontdoor" else order[0]

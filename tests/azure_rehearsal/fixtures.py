@@ -82,7 +82,6 @@ def traffic_manager(rehearsal: Rehearsal, tmp_path: Path, pebble: Pebble, namese
     env = geobot_env(rehearsal, work, trusted, "trafficmanager")
     env |= {"GEOBOT_DOMAIN": DOMAIN, "GEOBOT_CERT_SOURCE": "letsencrypt", "GEOBOT_CERT_EMAIL": "ops@rehearsal.test",
             "GEOBOT_ACME_DIRECTORY": pebble.directory, "GEOBOT_DNS_RESOLVER": nameserver.address}
-    ids = infra.Ids({"names": {"traffic_manager_dns": "geobot"}, "edge": "trafficmanager", "domain": DOMAIN}, {})
-    nameserver.add("CNAME", DOMAIN, f"{ids.names['traffic_manager_dns']}.trafficmanager.net")
+    nameserver.add("CNAME", DOMAIN, f"{DEFAULT_VARIABLES['names']['traffic_manager_dns']}.trafficmanager.net")
     nameserver.add("TXT", f"asuid.{DOMAIN}", infra.VERIFICATION_ID)
     return Geobot(work, env)

@@ -83,7 +83,6 @@ class Authorizer:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.assignments: list[Assignment] = []
         self.clock = clock
-        self.denials: list[Denial] = []
 
     def assign(self, assignments: Iterable[Assignment]) -> None:
         self.assignments.extend(assignments)
@@ -92,7 +91,7 @@ class Authorizer:
         self.assignments = [a for a in self.assignments if not a.source.startswith(source_prefix)]
 
     def check(self, principal: str, action: str, resource: str, data: bool) -> Denial | None:
-        """None when allowed; else the denial (recorded), saying whether a matching role is still propagating."""
+        """None when allowed; else the denial, saying whether a matching role is still propagating."""
         now = self.clock()
         matching = [a for a in self.assignments
                     if a.principal == principal and within(a.scope, resource) and grants(a.role, action, data)]
@@ -100,6 +99,4 @@ class Authorizer:
             return None
         reason = (f"role {matching[0].role!r} from {matching[0].source} is assigned but not effective yet"
                   if matching else "no role assignment grants it")
-        denial = Denial(principal, action, resource, reason)
-        self.denials.append(denial)
-        return denial
+        return Denial(principal, action, resource, reason)

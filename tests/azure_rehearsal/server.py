@@ -170,7 +170,7 @@ class Rehearsal:
                 return self._language(method, host, path, query, headers, body)
             if ".scm." in host:
                 return self._kudu(method, host, path, headers, body)
-            return self._web(host, path, headers, tls)
+            return self._web(host, path, headers)
         except Refused as refused:
             return _error(refused)
 
@@ -414,7 +414,8 @@ class Rehearsal:
                                 "log_url": f"https://{host}/api/deployments/latest/log"})
         raise Refused(404, "NotFound", f"no Kudu route {method} {path}")
 
-    def _web(self, host: str, path: str, headers: dict[str, str], tls: bool) -> Answer:
+    def _web(self, host: str, path: str, headers: dict[str, str]) -> Answer:
+        """A web app itself, or what the router in front of them serves (the edge's host, the bound domain)."""
         cloud = self.cloud
         with cloud.lock:
             if cloud.variables is None:
@@ -427,23 +428,13 @@ class Rehearsal:
                     self.unrouted.append(f"{host}{path}: Ip Forbidden")
                     return Answer(403, "Ip Forbidden: the app accepts only its Front Door (AzureFrontDoor.Backend, X-Azure-FDID)")
                 return self._site(app, path)
-            if host == ids.front_door_host and front_door:
-                return self._via_router()(path)
-            if host == self.domain and cloud.variables.get("bind_hostname") or (host == self.domain and front_door):
-                return self._via_router()(path)
+            routed = host == ids.front_door_host if front_door else False
+            routed = routed or (host == self.domain and (front_door or cloud.variables["bind_hostname"]))
+            if routed:
+                target = cloud.routed()
+                return self._site(target, path) if target is not None else Answer(503, "Front Door: no healthy origin")
         self.unrouted.append(f"{host}{path}")
         return Answer(404, f"nothing answers {host} in the rehearsal")
-
-    def _via_router(self) -> Any:
-        target = self.cloud.routed()
-
-        def serve(path: str) -> Answer:
-            if target is None:
-                acme = path.startswith("/.well-known/acme-challenge/")
-                return self._site(self.cloud.apps[next(iter(self.cloud.apps))], path) if acme else Answer(503, "no healthy origin")
-            return self._site(target, path)
-
-        return serve
 
     def _site(self, app: WebApp, path: str) -> Answer:
         if path.startswith("/.well-known/acme-challenge/"):
