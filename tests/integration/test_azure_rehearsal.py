@@ -9,7 +9,6 @@ Nothing here is verified against a real subscription: see docs/azure.md.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Iterator
@@ -143,15 +142,8 @@ TM_STAGES = ["preflight", "infrastructure", "language", "code", "dns", "hostname
 
 @pytest.mark.parametrize("stage", TM_STAGES)
 def test_a_deploy_killed_as_a_stage_starts_resumes_without_a_second_order(tm: Geobot, cloud: Cloud, stage: str) -> None:
-    process = tm.start("--output", "json", "deploy")
-    assert process.stdout is not None
-    for line in process.stdout:
-        event = json.loads(line)
-        if event["event"] == "stage_started" and event["stage"] == stage:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, f"deploy ended before stage {stage} started"
+    killed = tm.killed_as_starting(stage, "deploy")
+    assert killed == -signal.SIGKILL, f"deploy ended before stage {stage} started"
 
     again = tm("deploy")
 
