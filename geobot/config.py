@@ -10,6 +10,7 @@ only when a PFX has to be checked.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import secrets
 import string
@@ -17,12 +18,12 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
 
-from geobot import naming, regions
+from geobot import naming, regions, wording
 from geobot.errors import ConfigError
 
 Int = Annotated[int, Strict()]
@@ -168,7 +169,6 @@ class Config(_Frozen):
     azure: AzureSettings = AzureSettings()
     aws: AwsSettings = AwsSettings()
     domain: str | None = None
-    warnings: tuple[str, ...] = ()
 
     @field_validator("domain")
     @classmethod
@@ -193,6 +193,13 @@ class Config(_Frozen):
         return self
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """Advice that does not stop a run."""
+        if len(self.regions) == 1:
+            return (f"only one bot region ({self.regions[0]}): no failover; add a second region to regions",)
+        return ()
+
+    @property
     def host_name(self) -> str:
         """The router's public name: the custom domain, else the target's own name."""
         if self.domain:
@@ -210,7 +217,7 @@ class Config(_Frozen):
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """A JSON-able view of the inputs, without secrets, for pipeline input digests."""
-        return self.model_dump(mode="json", exclude={"warnings": True, "certificate": {"pfx_password"}})
+        return self.model_dump(mode="json", exclude={"certificate": {"pfx_password"}})
 
 
 def load(
@@ -240,7 +247,7 @@ def load(
     try:
         config = Config.model_validate(data)
     except ValidationError as e:
-        raise _attributed(_from_pydantic(e), sources) from None
+        raise _attributed(_from_pydantic(e, sources), sources) from None
     except ConfigError as e:
         raise _attributed(e, sources) from None
     if config.certificate.source == "pfx":
@@ -338,32 +345,90 @@ def _parse_text(origin: str, key: str, raw: str) -> object:
     return raw
 
 
-def _from_pydantic(error: ValidationError) -> ConfigError:
+def _from_pydantic(error: ValidationError, sources: Mapping[str, str]) -> ConfigError:
+    """pydantic's first complaint as a ConfigError: the key, what it must be, and a fix from the template."""
     first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+    path = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    field = ".".join(path)
+    value = None if field == SECRET_KEY or first["type"] == "extra_forbidden" else first.get("input")
     if first["type"] == "extra_forbidden":
-        return ConfigError(field, None, "unknown key", f"check its spelling; {SEE_INIT}")
-    value = None if field == SECRET_KEY else first.get("input")
-    rule = first["msg"][0].lower() + first["msg"][1:]
-    return ConfigError(field, value, rule, _PYDANTIC_FIXES.get(first["type"], SEE_INIT))
+        known = [".".join([*path[:-1], key]) for key in _fields_of(path[:-1]) if key != "pfx_password"]
+        guess = wording.closest(field, known)
+        fix = f"did you mean `{guess}`?" if guess else f"remove it or check its spelling; {SEE_INIT}"
+        return ConfigError(field, None, wording.rule(first), fix)
+    allowed = _choices(path)
+    rule = wording.rule(first, [f'"{choice}"' for choice in allowed])
+    if len(path) < len([part for part in first["loc"] if part != "[key]"]):
+        rule = f"every item {rule}"  # one item of a list is wrong
+    guess = wording.closest(str(first.get("input")), allowed) if allowed else None
+    if guess:
+        fix = f'did you mean "{guess}"?'
+    elif first["type"] in ("model_type", "model_attributes_type"):
+        fix = f"write it as a [{field}] section; {SEE_INIT}"
+    else:
+        fix = f"write e.g. {_example(path, sources.get(field))}" if _example(path) else SEE_INIT
+    return ConfigError(field, value, rule, fix)
+
+
+def _fields_of(path: Sequence[str]) -> list[str]:
+    """The keys the table at `path` accepts (the top level for an empty path)."""
+    model: Any = Config
+    for part in path:
+        model = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _choices(path: Sequence[str]) -> tuple[str, ...]:
+    """The allowed values of a key that takes one of a few, else ()."""
+    fields = _fields_of(path[:-1])
+    if not path or path[-1] not in fields:
+        return ()
+    model: Any = Config
+    for part in path[:-1]:
+        model = model.model_fields[part].annotation
+    annotation = model.model_fields[path[-1]].annotation
+    return tuple(str(arg) for arg in get_args(annotation)) if get_origin(annotation) is Literal else ()
+
+
+def _example(path: Sequence[str], source: str | None = None) -> str | None:
+    """A valid setting of the key as its source writes it: geobot.toml (from the template) or an env var."""
+    template = tomllib.loads(re.sub(r"(?m)^# (\w+ = )", r"\1", init_toml("mybot42")))  # commented-out keys too
+    section = path[0] in _SECTIONS and len(path) > 1 if path else False
+    value = template.get(path[0], {}).get(path[1]) if section else template.get(path[0]) if path else None
+    if value is None:
+        return None
+    if source in ENV_VARS:
+        return f"{source}={_env_text(value)}"
+    return f"{path[1]} = {_toml(value)} under [{path[0]}]" if section else f"{path[0]} = {_toml(value)}"
+
+
+_SECTIONS = frozenset({"probe", "certificate", "local", "azure", "aws"})
+
+
+def _env_text(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return ",".join(f"{key}={item}" for key, item in value.items())
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
+    return str(value)
 
 
 def _attributed(error: ConfigError, sources: Mapping[str, str]) -> ConfigError:
     """Say where a bad value came from when it was not the file: an env var or the command line."""
     source = sources.get(error.field) or sources.get(error.field.split(".")[0])
     return ConfigError(error.field, error.value, f"{error.rule} (set by {source})", error.hint) if source else error
-
-
-_PYDANTIC_FIXES = {
-    "literal_error": "use one of the values listed",
-    "int_type": "write a whole number without quotes",
-    "int_parsing": "write a whole number",
-    "string_type": "write the value in double quotes",
-    "tuple_type": 'write a list, e.g. ["koreacentral", "southeastasia"]',
-    "model_type": f"write it as a [table]; {SEE_INIT}",
-    "dict_type": "write a table of region = weight",
-    "float_type": "write a number without quotes",
-}
 
 
 def _with_checked_pfx(config: Config, prompt_secret: Callable[[str], str] | None) -> Config:
@@ -392,13 +457,10 @@ def _with_checked_pfx(config: Config, prompt_secret: Callable[[str], str] | None
 
 
 def _completed(config: Config) -> Config:
-    """Fill what the rules imply: default weights of 1, and warnings that do not stop a run."""
-    update: dict[str, Any] = {}
-    if config.routing == "weighted":
-        update["weights"] = {region: config.weights.get(region, 1) for region in config.regions}
-    if len(config.regions) == 1:
-        update["warnings"] = (f"only one bot region ({config.regions[0]}): no failover; add a second region to regions",)
-    return config.model_copy(update=update)
+    """Fill what the rules imply: regions left out of weighted routing weigh 1."""
+    if config.routing != "weighted":
+        return config
+    return config.model_copy(update={"weights": {region: config.weights.get(region, 1) for region in config.regions}})
 
 
 # ---- rules ---------------------------------------------------------------------------------

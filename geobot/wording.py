@@ -1,0 +1,53 @@
+"""Validation errors in the user's words: what is wrong with a value, and the closest valid name.
+
+pydantic checks both the config (geobot.config) and, through Typer, the command-line options.
+Its own messages ("Input should be a valid tuple", "Value error, ...") speak of Python types;
+`rule` says the same in the words of a TOML file or a command line, and `closest` finds the
+"did you mean" for a misspelt key, value or option. No pydantic import: only its error dicts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# pydantic error type -> what the value must be, in a config file's or a command line's words
+_MUST_BE = {
+    "string_type": "must be text in double quotes",
+    "int_type": "must be a whole number (no quotes)",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number (no quotes)",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false (no quotes)",
+    "bool_parsing": "must be true or false",
+    "tuple_type": "must be a list in [ ]",
+    "list_type": "must be a list in [ ]",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+    "path_type": "must be a file path in double quotes",
+    "missing": "is required",
+    "extra_forbidden": "is not a known key",
+}
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
+           "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
+
+
+def rule(error: Mapping[str, Any], allowed: Iterable[str] = ()) -> str:
+    """What the value must be, for one pydantic error (`allowed`: the values of a choice)."""
+    kind = error["type"]
+    choices = list(allowed)
+    if choices or kind in ("literal_error", "enum"):
+        return "must be one of " + ", ".join(choices) if choices else "is not one of the allowed values"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"must be {words} {error.get('ctx', {}).get(key)}"
+    return _MUST_BE.get(kind, "is not valid here")
+
+
+def closest(word: str, known: Iterable[str]) -> str | None:
+    """The known name a typo most likely meant, if one is close enough."""
+    found = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    return found[0] if found else None
