@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from geobot import __version__
-from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, status
+from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, status, usage
 from geobot.cli.context import AppContext
 from geobot.errors import GeobotError, Interrupted
 from geobot.factory import Options
@@ -34,6 +34,7 @@ class GlobalOptionsGroup(TyperGroup):
     """Accept global options after the command too: `geobot deploy --auto-approve`."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        usage.refuse_empty_values(args)
         hoisted: list[str] = []
         rest: list[str] = []
         seen_command = False
@@ -107,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             app_ctx.reporter.error("interrupted", "run the same command again to resume")
         return done.exit_code
     except TyperException as exc:  # click's usage errors, as Typer raises them
-        context = getattr(exc, "ctx", None)
-        command = context.command_path if context else "geobot"
-        app_ctx.reporter.error(exc.format_message().replace("\n", " "), f"see `{command} --help`")
+        app_ctx.reporter.error(*usage.describe(exc))
         return exc.exit_code
     except typer.Abort:
         app_ctx.reporter.error("interrupted", "")
