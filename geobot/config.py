@@ -432,23 +432,23 @@ def _attributed(error: ConfigError, sources: Mapping[str, str]) -> ConfigError:
 
 
 def _with_checked_pfx(config: Config, prompt_secret: Callable[[str], str] | None) -> Config:
-    from geobot.certs.pfx import PfxError, PfxPasswordError, verify_pfx  # cryptography is slow to import
+    from geobot.certs.pfx import PfxError, PfxPasswordError, check_format, verify_pfx  # cryptography is slow to import
 
     cert = config.certificate
     assert cert.pfx_path is not None  # the model requires it for source "pfx"
     try:
         data = cert.pfx_path.read_bytes()
+        check_format(data)  # before a password is asked for, or blamed
+        password = cert.pfx_password
+        if password is None:
+            if prompt_secret is None:
+                raise ConfigError(SECRET_KEY, None, "is needed to open the PFX",
+                                  "set GEOBOT_PFX_PASSWORD, or run in a terminal to be asked for it")
+            password = SecretStr(prompt_secret(f"Password for {cert.pfx_path}"))
+        verify_pfx(data, password.get_secret_value(), config.host_name)
     except OSError as e:
         raise ConfigError("certificate.pfx_path", str(cert.pfx_path), f"cannot be read ({e.strerror})",
                           "point certificate.pfx_path (or GEOBOT_PFX_PATH) at a readable .pfx file") from None
-    password = cert.pfx_password
-    if password is None:
-        if prompt_secret is None:
-            raise ConfigError(SECRET_KEY, None, "is needed to open the PFX",
-                              "set GEOBOT_PFX_PASSWORD, or run in a terminal to be asked for it")
-        password = SecretStr(prompt_secret(f"Password for {cert.pfx_path}"))
-    try:
-        verify_pfx(data, password.get_secret_value(), config.host_name)
     except PfxPasswordError as e:
         raise ConfigError(SECRET_KEY, None, e.message, e.hint) from None
     except PfxError as e:

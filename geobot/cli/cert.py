@@ -38,6 +38,7 @@ def import_(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The P
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})", "give the path of a .pfx file") from None
+    _check_format(path, data)
     password = app.factory.import_password(path)
     deployment = app.deployment(existing=True)
     pfx = deployment.certificates("geobot cert import", lambda certs: certs.import_pfx(data, password, str(path)))
@@ -60,6 +61,16 @@ def renew(
     renewed, pfx = deployment.certificates("geobot cert renew", lambda certs: certs.renew(force, within))
     title = "renewed the certificate; the router serves it" if renewed else "the certificate is not due for renewal"
     app.reporter.result(title, {**_summary(pfx), "renewed": renewed})
+
+
+def _check_format(path: Path, data: bytes) -> None:
+    """A file that is no PFX at all is named as such, before a password is asked for or blamed."""
+    from geobot.certs.pfx import PfxFormatError, check_format
+
+    try:
+        check_format(data)
+    except PfxFormatError as exc:
+        raise InputError(f"{path}: {exc.message}", exc.hint) from None
 
 
 def register(app: typer.Typer) -> None:
