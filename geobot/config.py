@@ -225,9 +225,13 @@ def load(
     env: Mapping[str, str],
     flags: Mapping[str, object],
     prompt_secret: Callable[[str], str] | None = None,
+    path_flag: str = "--config",
 ) -> Config:
-    """Merge flags > env > file > defaults, validate all of it, check the PFX if one is used."""
-    data = _read_file(path)
+    """Merge flags > env > file > defaults, validate all of it, check the PFX if one is used.
+
+    `path_flag`: how the user gave `path` (--config or GEOBOT_CONFIG), for the messages about it.
+    """
+    data = _read_file(path, path_flag)
     sources: dict[str, str] = {}
     for var, key in ENV_VARS.items():
         if env.get(var):
@@ -270,18 +274,24 @@ def generate_name() -> str:
 # ---- reading and merging -------------------------------------------------------------------
 
 
-def _read_file(path: Path | None) -> dict[str, Any]:
+def _read_file(path: Path | None, path_flag: str) -> dict[str, Any]:
     if path is None:
-        if not DEFAULT_FILE.is_file():
+        if not DEFAULT_FILE.exists():
             return {}
-        path = DEFAULT_FILE
+        path, field = DEFAULT_FILE, str(DEFAULT_FILE)
+    else:
+        field = path_flag
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
-        raise ConfigError("--config", str(path), "file not found", "fix the path, or create it with `geobot init`") from None
+        raise ConfigError(field, str(path), "file not found", "fix the path, or create it with `geobot init`") from None
+    except IsADirectoryError:
+        fix = f"point {path_flag} at the config file" if field == path_flag else f"rename or remove it, or point {path_flag} at the config file"
+        raise ConfigError(field, None if field == str(path) else str(path), "is a directory, not a config file", fix) from None
     except OSError as e:
-        raise ConfigError("--config", str(path), f"cannot be read ({e.strerror})", "check the path and its permissions") from None
+        raise ConfigError(field, None if field == str(path) else str(path), f"cannot be read: {wording.os_reason(e)}",
+                          "check the path and its permissions") from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), None, "is not UTF-8 text", "save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as e:

@@ -33,6 +33,8 @@ class Options:
     auto_approve: bool = False
     verbose: bool = False
     color: bool = True
+    config_flag: str = "--config"  # how the user gave config_path: the flag or GEOBOT_CONFIG
+    state_dir_flag: str = "--state-dir"  # the flag or GEOBOT_STATE_DIR
 
 
 class Factory:
@@ -55,7 +57,7 @@ class Factory:
 
         flags = {"target": self.options.target} if self.options.target else {}
         prompt = self._prompt_secret if self.interactive else None
-        loaded = configuration.load(self.options.config_path, self.env, flags, prompt)
+        loaded = configuration.load(self.options.config_path, self.env, flags, prompt, self.options.config_flag)
         if loaded.certificate.pfx_password is not None:
             self.redact.add(loaded.certificate.pfx_password.get_secret_value())
         for warning in loaded.warnings:
@@ -98,9 +100,10 @@ class Factory:
         directory = self.options.state_dir / self.config.name
         existing = next(p for p in (directory, *directory.parents) if p.exists())
         if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-            why = "is not writable" if existing.is_dir() else f"cannot be created ({existing} is not a directory)"
-            raise ConfigError("--state-dir", str(self.options.state_dir), why,
-                              "choose a writable directory with --state-dir or GEOBOT_STATE_DIR")
+            why = f"{existing} is not writable" if existing.is_dir() else f"{existing} is a file, not a directory"
+            flag = self.options.state_dir_flag
+            raise ConfigError(flag, str(self.options.state_dir), f"cannot be created: {why}",
+                              f"give {flag} a directory you can write to")
         return directory
 
     @cached_property
@@ -134,4 +137,4 @@ class Factory:
                                "deploy it with `geobot deploy`, or point --state-dir / --config at it")
         journal.load()
         runner = Runner(journal, self.reporter.emit, resume_command)
-        return Deployment(journal, runner, self.target(), self.reporter, approve)
+        return Deployment(journal, runner, self.target(), self.reporter, approve, self.options.state_dir_flag)

@@ -1,4 +1,4 @@
-"""Validation errors in the user's words: what is wrong with a value, and the closest valid name.
+"""Errors in the user's words: what is wrong with a value, the closest valid name, why the OS refused.
 
 pydantic checks both the config (geobot.config) and, through Typer, the command-line options.
 Its own messages ("Input should be a valid tuple", "Value error, ...") speak of Python types;
@@ -9,6 +9,7 @@ Its own messages ("Input should be a valid tuple", "Value error, ...") speak of 
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -51,3 +52,20 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     """The known name a typo most likely meant, if one is close enough."""
     found = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+_OS_REASONS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.ENAMETOOLONG: "a name in the path is too long",
+    errno.ENOTDIR: "a part of the path is a file, not a directory",
+    errno.EEXIST: "a file of that name is in the way",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, in plain words, naming the path it refused."""
+    why = _OS_REASONS.get(exc.errno or 0, f"the file system refuses it ({exc.strerror})")
+    return f"{exc.filename}: {why}" if exc.filename else why

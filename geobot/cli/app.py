@@ -80,7 +80,8 @@ def root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", envvar="GEOBOT_VERBOSE", help="Show every resource as Terraform creates it.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", envvar="GEOBOT_NO_COLOR", help="Plain output without colours (also NO_COLOR).")] = False,
 ) -> None:
-    options = Options(config, state_dir, target, output.value, auto_approve, verbose, not no_color)
+    options = Options(config, state_dir, target, output.value, auto_approve, verbose, not no_color,
+                      usage.given_as(ctx, "config"), usage.given_as(ctx, "state_dir"))
     passed = [
         *(["--config", str(config)] if config else []),
         *(["--state-dir", str(state_dir)] if state_dir != Path(".geobot") else []),

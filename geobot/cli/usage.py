@@ -42,6 +42,14 @@ def describe(exc: Exception) -> tuple[str, str]:
     return f"{said}: {wording.rule(errors[0], choices)}", fix + ("?" if guess else "")
 
 
+def given_as(context: Any, name: str) -> str:
+    """How the user gave an option's value: its environment variable, else its flag."""
+    param = next(p for p in context.command.params if p.name == name)
+    if context.get_parameter_source(name) is ParameterSource.ENVIRONMENT and param.envvar:
+        return str(param.envvar)
+    return max(param.opts, key=len)
+
+
 def refuse_empty_values(args: list[str]) -> None:
     """An empty argument ("") is never meaningful to geobot: say which option it was given to."""
     for index, arg in enumerate(args):
