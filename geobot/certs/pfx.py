@@ -154,7 +154,7 @@ def describe(pfx: Pfx) -> dict[str, Any]:
     cert = pfx.cert
     days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).total_seconds() / 86400
     return {
-        "subject": cert.subject.rfc4514_string(),
+        "subject": cert.subject.rfc4514_string() or "SAN " + ", ".join(dns_names(cert)),  # no CN: a name over 64 chars
         "issuer": cert.issuer.rfc4514_string(),
         "serial": format(cert.serial_number, "x"),
         "not_after": cert.not_valid_after_utc.isoformat(),

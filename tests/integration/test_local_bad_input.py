@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import stat
 import subprocess
 import time
@@ -367,3 +368,25 @@ def test_cert_export_writes_a_private_pfx_that_opens_with_the_password(deployed:
     pfx = verify_pfx(path.read_bytes(), EXPORT_PASSWORD, HOST)
     assert pfx.cert.fingerprint(hashes.SHA256()).hex() == served_certificate(deployed)["sha256"]
     assert f"exported the certificate to {path} (verified)" in result.stdout
+
+
+# -- 13. a domain longer than a certificate's common name ----------------------------------
+
+LONG_DOMAIN = "the-reservation-bot-of-a-restaurant-chain.eu-west.bookings.example.com"  # 70 characters
+
+
+def test_a_domain_longer_than_a_common_name_deploys_with_the_name_in_the_subject_alt_name(geobot: Geobot) -> None:
+    """X.509 limits a CN to 64 characters: the local CA certifies the name in the SAN only, and it is served."""
+    assert len(LONG_DOMAIN) > 64
+    try:
+        result = geobot("deploy", "--auto-approve", extra_env={"GEOBOT_DOMAIN": LONG_DOMAIN})
+        assert result.returncode == 0, result.stdout + result.stderr  # its smoke stage said hello over HTTPS
+        client = ssl.create_default_context(cafile=str(geobot.deployment / "ca" / "ca.pem"))
+        client.verify_flags |= ssl.VERIFY_X509_STRICT
+        with socket.create_connection(("127.0.0.1", geobot.port("https")), timeout=5) as raw, \
+                client.wrap_socket(raw, server_hostname=LONG_DOMAIN) as tls:
+            served = tls.getpeercert()
+        assert served["subject"] == ()
+        assert served["subjectAltName"] == (("DNS", LONG_DOMAIN),)
+    finally:
+        geobot("destroy", "--auto-approve", "--no-export", extra_env={"GEOBOT_DOMAIN": LONG_DOMAIN})
