@@ -33,6 +33,9 @@ DEFAULT_FILE = Path("geobot.toml")
 LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory"
 AWS_DEFAULTS = {"global_region": "us-east-1", "regions": ("us-east-1", "us-west-2"), "routing": "priority"}
 SEE_INIT = "run `geobot init` for a commented geobot.toml listing every key"
+HEALTH_PATHS = ("/api/health", "/api/health/live")  # what every regional bot serves (geobot.bot.app)
+LEX_TEXT_MAX = 1024  # RecognizeText's text: 1-1024 characters
+LEX_NAME = re.compile(r"(?:[0-9a-zA-Z][_-]?)+")  # an intent name, as Lex V2 allows it (1-100 characters)
 
 # environment variable -> dotted config key
 ENV_VARS: dict[str, str] = {
@@ -82,6 +85,9 @@ BOOL_KEYS = frozenset({"local.retry"})
 BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
 FLAG_KEYS = frozenset(ENV_VARS.values()) - {SECRET_KEY}
+# the other variables geobot reads: the global options' and the tools'
+PROCESS_VARS = frozenset({"GEOBOT_CONFIG", "GEOBOT_STATE_DIR", "GEOBOT_OUTPUT", "GEOBOT_AUTO_APPROVE", "GEOBOT_VERBOSE",
+                          "GEOBOT_NO_COLOR", "GEOBOT_TERRAFORM", "GEOBOT_CERTBOT", "GEOBOT_DEBUG", "GEOBOT_EXPORT_PASSWORD"})
 
 
 class _Frozen(BaseModel):
@@ -107,6 +113,13 @@ class CertificateSettings(_Frozen):
     pfx_path: Path | None = None
     pfx_password: SecretStr | None = None  # from GEOBOT_PFX_PASSWORD or the prompt, never the file
     renew_days: Int = 30
+
+    @field_validator("pfx_path", mode="before")
+    @classmethod
+    def _refuse_empty_path(cls, path: object) -> object:
+        if isinstance(path, str) and not path.strip():  # Path("") would be the working directory
+            raise ConfigError("certificate.pfx_path", path, "is empty", "set it to the .pfx file's path, or remove it")
+        return path
 
 
 class LocalSettings(_Frozen):
@@ -231,6 +244,7 @@ def load(
 
     `path_flag`: how the user gave `path` (--config or GEOBOT_CONFIG), for the messages about it.
     """
+    _refuse_misspelt_variables(env)
     data = _read_file(path, path_flag)
     sources: dict[str, str] = {}
     for var, key in ENV_VARS.items():
@@ -244,7 +258,7 @@ def load(
             raise ConfigError(key, None, "cannot be given as a flag",
                               "set GEOBOT_PFX_PASSWORD or answer the prompt" if key == SECRET_KEY else SEE_INIT)
         _put(data, key, _parse_flag(key, value))
-        sources[key] = "the command line"
+        sources[key] = "the command line" if "." in key else "--" + key.replace("_", "-")
     if data.get("target") == "aws":
         for key, value in AWS_DEFAULTS.items():
             data.setdefault(key, value)
@@ -305,9 +319,19 @@ def _read_file(path: Path | None, path_flag: str) -> dict[str, Any]:
             raise ConfigError(SECRET_KEY, None, f"must not be stored in {path}",
                               "remove it from the file; set GEOBOT_PFX_PASSWORD or answer the prompt")
         pfx = certificate.get("pfx_path")
-        if isinstance(pfx, str) and not Path(pfx).is_absolute():
+        if isinstance(pfx, str) and pfx and not Path(pfx).is_absolute():
             certificate["pfx_path"] = str(path.parent / pfx)  # relative to the file, not the cwd
     return data
+
+
+def _refuse_misspelt_variables(env: Mapping[str, str]) -> None:
+    """A GEOBOT_* variable one typo away from one geobot reads would be silently ignored: refuse it."""
+    known = [*ENV_VARS, *PROCESS_VARS]
+    for var in env:
+        if var.startswith("GEOBOT_") and var not in known:
+            guess = wording.closest(var, known, cutoff=0.9)
+            if guess:
+                raise ConfigError(var, None, "is not a variable geobot reads", f"did you mean {guess}?")
 
 
 def _put(data: dict[str, Any], key: str, value: object) -> None:
@@ -519,8 +543,10 @@ def _check_routing(config: Config) -> None:
 
 
 def _check_probe(target: str, probe: ProbeSettings) -> None:
-    if not probe.path.startswith("/") or any(c.isspace() for c in probe.path):
-        raise ConfigError("probe.path", probe.path, 'must start with "/" and contain no spaces', 'e.g. "/api/health"')
+    if probe.path not in HEALTH_PATHS:
+        raise ConfigError("probe.path", probe.path, "must be a health endpoint the bots serve: "
+                          '"/api/health" (every component) or "/api/health/live" (the process only)',
+                          'write path = "/api/health" under [probe]')
     if target == "azure":
         if probe.interval not in (10, 30):
             raise ConfigError("probe.interval", probe.interval, "Traffic Manager probes every 10 or 30 seconds",
@@ -548,7 +574,8 @@ def _check_certificate(config: Config) -> None:
                           "set certificate.email or GEOBOT_CERT_EMAIL")
     if not _is_acme_url(cert.acme_directory):
         raise ConfigError("certificate.acme_directory", cert.acme_directory,
-                          "must be an https URL (http only for localhost)", f"e.g. {LETSENCRYPT_PRODUCTION}")
+                          "must be an https URL with a valid host name (http only for localhost)",
+                          f"e.g. {LETSENCRYPT_PRODUCTION}")
     if cert.source == "pfx" and cert.pfx_path is None:
         raise ConfigError("certificate.pfx_path", None, "is required when certificate.source is pfx",
                           "set certificate.pfx_path or GEOBOT_PFX_PATH to the .pfx file")
@@ -613,6 +640,12 @@ def _check_aws(config: Config) -> None:
     if not aws.test_utterance.strip():
         raise ConfigError("aws.test_utterance", aws.test_utterance, "must not be empty: every probe sends it to the bot",
                           'use an utterance of the expected intent, e.g. "book a table"')
+    if len(aws.test_utterance) > LEX_TEXT_MAX:
+        raise ConfigError("aws.test_utterance", aws.test_utterance, f"is longer than the {LEX_TEXT_MAX} characters Lex "
+                          "accepts", 'use a short utterance of the expected intent, e.g. "book a table"')
+    if not (len(aws.expected_intent) <= 100 and LEX_NAME.fullmatch(aws.expected_intent)):
+        raise ConfigError("aws.expected_intent", aws.expected_intent, "is not a Lex intent name: 1-100 letters and "
+                          "digits, single _ or - between them", 'name an intent of luis/, e.g. "BookTable"')
     if not 0 <= aws.min_confidence <= 1:
         raise ConfigError("aws.min_confidence", aws.min_confidence, "must be 0-1 (Lex's NLU confidence score)",
                           "set aws.min_confidence to e.g. 0.8")
@@ -627,12 +660,24 @@ def _check_aws(config: Config) -> None:
 
 
 def _is_acme_url(url: str) -> bool:
-    parts = urlsplit(url)
-    if not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a malformed port or IPv6 literal
+        return False
+    if not host or not (naming.is_host_name(host) or _is_ip(host)):
         return False
     if parts.scheme == "https":
         return True
     return parts.scheme == "http" and _is_loopback(parts.hostname)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from geobot import wording
 from geobot.errors import ConfigError, InputError, NoDeployment
 from geobot.ui import Redactor, Reporter, make_reporter
 
@@ -98,10 +99,14 @@ class Factory:
     def deployment_dir(self) -> Path:
         """Where this deployment lives; checked, not created (a refused command leaves nothing)."""
         directory = self.options.state_dir / self.config.name
-        existing = next(p for p in (directory, *directory.parents) if p.exists())
+        flag = self.options.state_dir_flag
+        try:
+            existing = next(p for p in (directory, *directory.parents) if p.exists())
+        except OSError as exc:  # a name too long, a loop of links ...
+            raise ConfigError(flag, str(self.options.state_dir), f"cannot be used: {wording.os_reason(exc)}",
+                              f"give {flag} a directory you can write to") from None
         if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
             why = f"{existing} is not writable" if existing.is_dir() else f"{existing} is a file, not a directory"
-            flag = self.options.state_dir_flag
             raise ConfigError(flag, str(self.options.state_dir), f"cannot be created: {why}",
                               f"give {flag} a directory you can write to")
         return directory

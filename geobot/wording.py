@@ -48,9 +48,9 @@ def rule(error: Mapping[str, Any], allowed: Iterable[str] = ()) -> str:
     return _MUST_BE.get(kind, "is not valid here")
 
 
-def closest(word: str, known: Iterable[str]) -> str | None:
+def closest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The known name a typo most likely meant, if one is close enough."""
-    found = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(str(word), list(known), n=1, cutoff=cutoff)
     return found[0] if found else None
 
 
@@ -68,4 +68,7 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """Why the operating system refused, in plain words, naming the path it refused."""
     why = _OS_REASONS.get(exc.errno or 0, f"the file system refuses it ({exc.strerror})")
-    return f"{exc.filename}: {why}" if exc.filename else why
+    if not exc.filename:
+        return why
+    name = str(exc.filename)
+    return f"{name if len(name) <= 80 else name[:60] + '…'}: {why}"

@@ -28,6 +28,8 @@ def destroy(
     app = ctx.obj
     if export is not None and no_export:
         raise InputError("--export and --no-export cannot be combined", "give one of them")
+    if export is not None and not export.is_file():  # before anything: a bad path is refused even with nothing to destroy
+        check_new_file(export, "--export")
     name = app.factory.config.name
     try:
         deployment = app.deployment(approve_for="destroy", existing=True)
