@@ -85,6 +85,7 @@ BOOL_KEYS = frozenset({"local.retry"})
 BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
 FLAG_KEYS = frozenset(ENV_VARS.values()) - {SECRET_KEY}
+FLAG_NAMES = {"target": "--target", "name": "--name"}  # the keys the CLI's own options set (geobot --target, init --name)
 # the other variables geobot reads: the global options' and the tools'
 PROCESS_VARS = frozenset({"GEOBOT_CONFIG", "GEOBOT_STATE_DIR", "GEOBOT_OUTPUT", "GEOBOT_AUTO_APPROVE", "GEOBOT_VERBOSE",
                           "GEOBOT_NO_COLOR", "GEOBOT_TERRAFORM", "GEOBOT_CERTBOT", "GEOBOT_DEBUG", "GEOBOT_EXPORT_PASSWORD"})
@@ -258,7 +259,7 @@ def load(
             raise ConfigError(key, None, "cannot be given as a flag",
                               "set GEOBOT_PFX_PASSWORD or answer the prompt" if key == SECRET_KEY else SEE_INIT)
         _put(data, key, _parse_flag(key, value))
-        sources[key] = "the command line" if "." in key else "--" + key.replace("_", "-")
+        sources[key] = FLAG_NAMES.get(key, "the command line")
     if data.get("target") == "aws":
         for key, value in AWS_DEFAULTS.items():
             data.setdefault(key, value)
@@ -513,7 +514,7 @@ def _check_regions(config: Config) -> None:
     target = config.target
     if config.global_region not in regions.global_regions(target):
         raise ConfigError("global_region", config.global_region, f"is not a known {_cloud(target)} region",
-                          _suggest(regions.global_regions(target), target))
+                          _suggest(regions.global_regions(target), target, config.global_region))
     if not config.regions:
         raise ConfigError("regions", [], "needs at least one bot region (two or more for failover)",
                           'list regions, e.g. regions = ["koreacentral", "southeastasia"]')
@@ -521,7 +522,7 @@ def _check_regions(config: Config) -> None:
     for region in config.regions:
         if region not in known:
             what = "region where Amazon Lex V2 runs" if target == "aws" else f"known {_cloud(target)} region"
-            raise ConfigError("regions", region, f"is not a {what}", _suggest(known, target))
+            raise ConfigError("regions", region, f"is not a {what}", _suggest(known, target, region))
     duplicates = sorted({r for r in config.regions if config.regions.count(r) > 1})
     if duplicates:
         raise ConfigError("regions", duplicates[0], "is listed twice", "list each bot region once")
@@ -536,17 +537,19 @@ def _check_routing(config: Config) -> None:
                           'set routing = "weighted" or remove weights')
     for region, weight in config.weights.items():
         if region not in config.regions:
+            guess = wording.closest(region, config.regions)
             raise ConfigError(f"weights.{region}", weight, "names a region that is not in regions",
-                              "weigh only the bot regions listed in regions")
+                              f"did you mean {guess}?" if guess else "weigh only the bot regions listed in regions")
         if not 1 <= weight <= 1000:
             raise ConfigError(f"weights.{region}", weight, "must be 1-1000", "pick a weight from 1 to 1000")
 
 
 def _check_probe(target: str, probe: ProbeSettings) -> None:
     if probe.path not in HEALTH_PATHS:
+        guess = wording.closest(probe.path, HEALTH_PATHS)
         raise ConfigError("probe.path", probe.path, "must be a health endpoint the bots serve: "
                           '"/api/health" (every component) or "/api/health/live" (the process only)',
-                          'write path = "/api/health" under [probe]')
+                          f'did you mean "{guess}"?' if guess else 'write path = "/api/health" under [probe]')
     if target == "azure":
         if probe.interval not in (10, 30):
             raise ConfigError("probe.interval", probe.interval, "Traffic Manager probes every 10 or 30 seconds",
@@ -693,7 +696,10 @@ def _cloud(target: str) -> str:
     return "AWS" if target == "aws" else "Azure"
 
 
-def _suggest(known: frozenset[str], target: str) -> str:
+def _suggest(known: frozenset[str], target: str, given: str) -> str:
+    guess = wording.closest(given, known, cutoff=0.8)  # a region of the other cloud is no near miss
+    if guess:
+        return f'did you mean "{guess}"?'
     if len(known) <= 12:
         return "use one of " + ", ".join(sorted(known))
     if target == "aws":

@@ -82,8 +82,6 @@ CASES = {
     "unknown output format from the environment": Case(None, "GEOBOT_OUTPUT=yaml: must be one of text, json", {"GEOBOT_OUTPUT": "yaml"}),
     "state dir that cannot be created": Case(None, "--state-dir = 'blocker/state': cannot be created: blocker is a file",
                                              args=("--state-dir", "blocker/state")),
-    "state dir the file system refuses": Case(None, "--state-dir = '/proc/geobot-test/state': cannot be created: /proc",
-                                              args=("--state-dir", "/proc/geobot-test/state")),
     "state dir from the environment": Case(None, "GEOBOT_STATE_DIR = 'blocker/state': cannot be created",
                                            {"GEOBOT_STATE_DIR": "blocker/state"}),
     "Terraform that does not exist": Case(None, "GEOBOT_TERRAFORM", {"GEOBOT_TERRAFORM": "/nonexistent/terraform"}),
