@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
@@ -387,11 +387,11 @@ def _from_pydantic(error: ValidationError, sources: Mapping[str, str]) -> Config
     field = ".".join(path)
     value = None if field == SECRET_KEY or first["type"] == "extra_forbidden" else first.get("input")
     if first["type"] == "extra_forbidden":
-        known = [".".join([*path[:-1], key]) for key in _fields_of(path[:-1]) if key != "pfx_password"]
+        known = [".".join([*path[:-1], key]) for key in wording.keys_at(Config, path[:-1]) if key != "pfx_password"]
         guess = wording.closest(field, known)
         fix = f"did you mean `{guess}`?" if guess else f"remove it or check its spelling; {SEE_INIT}"
         return ConfigError(field, None, wording.rule(first), fix)
-    allowed = _choices(path)
+    allowed = wording.choices_at(Config, path)
     rule = wording.rule(first, [f'"{choice}"' for choice in allowed])
     if len(path) < len([part for part in first["loc"] if part != "[key]"]):
         rule = f"every item {rule}"  # one item of a list is wrong
@@ -401,43 +401,21 @@ def _from_pydantic(error: ValidationError, sources: Mapping[str, str]) -> Config
     elif first["type"] in ("model_type", "model_attributes_type"):
         fix = f"write it as a [{field}] section; {SEE_INIT}"
     else:
-        fix = f"write e.g. {_example(path, sources.get(field))}" if _example(path) else SEE_INIT
+        example = _example(path, sources.get(field))
+        fix = f"write e.g. {example}" if example else SEE_INIT
     return ConfigError(field, value, rule, fix)
 
 
-def _fields_of(path: Sequence[str]) -> list[str]:
-    """The keys the table at `path` accepts (the top level for an empty path)."""
-    model: Any = Config
-    for part in path:
-        model = model.model_fields[part].annotation if part in getattr(model, "model_fields", {}) else None
-    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
-
-
-def _choices(path: Sequence[str]) -> tuple[str, ...]:
-    """The allowed values of a key that takes one of a few, else ()."""
-    fields = _fields_of(path[:-1])
-    if not path or path[-1] not in fields:
-        return ()
-    model: Any = Config
-    for part in path[:-1]:
-        model = model.model_fields[part].annotation
-    annotation = model.model_fields[path[-1]].annotation
-    return tuple(str(arg) for arg in get_args(annotation)) if get_origin(annotation) is Literal else ()
-
-
-def _example(path: Sequence[str], source: str | None = None) -> str | None:
+def _example(path: Sequence[str], source: str | None) -> str | None:
     """A valid setting of the key as its source writes it: geobot.toml (from the template) or an env var."""
     template = tomllib.loads(re.sub(r"(?m)^# (\w+ = )", r"\1", init_toml("mybot42")))  # commented-out keys too
-    section = path[0] in _SECTIONS and len(path) > 1 if path else False
+    section = len(path) > 1 and wording.model_at(Config, path[:1]) is not None  # [probe], [certificate] ...
     value = template.get(path[0], {}).get(path[1]) if section else template.get(path[0]) if path else None
     if value is None:
         return None
     if source in ENV_VARS:
         return f"{source}={_env_text(value)}"
     return f"{path[1]} = {_toml(value)} under [{path[0]}]" if section else f"{path[0]} = {_toml(value)}"
-
-
-_SECTIONS = frozenset({"probe", "certificate", "local", "azure", "aws"})
 
 
 def _env_text(value: object) -> str:

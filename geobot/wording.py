@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 import errno
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, get_args, get_origin
 
 # pydantic error type -> what the value must be, in a config file's or a command line's words
 _MUST_BE = {
@@ -46,6 +46,29 @@ def rule(error: Mapping[str, Any], allowed: Iterable[str] = ()) -> str:
         key, words = _BOUNDS[kind]
         return f"must be {words} {error.get('ctx', {}).get(key)}"
     return _MUST_BE.get(kind, "is not valid here")
+
+
+def model_at(model: Any, path: Sequence[str]) -> Any:
+    """The pydantic model of the table at `path` in `model` (`model` itself for an empty path), else None."""
+    for part in path:
+        field = getattr(model, "model_fields", {}).get(part)
+        model = field.annotation if field else None
+    return model if hasattr(model, "model_fields") else None
+
+
+def keys_at(model: Any, path: Sequence[str]) -> list[str]:
+    """The keys the table at `path` accepts: what a misspelt key is compared with."""
+    table = model_at(model, path)
+    return list(table.model_fields) if table else []
+
+
+def choices_at(model: Any, path: Sequence[str]) -> tuple[str, ...]:
+    """The values a key of one-of-a-few (a Literal) allows, else ()."""
+    table = model_at(model, path[:-1]) if path else None
+    field = table.model_fields.get(path[-1]) if table else None
+    if field is None or get_origin(field.annotation) is not Literal:
+        return ()
+    return tuple(str(arg) for arg in get_args(field.annotation))
 
 
 def closest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:

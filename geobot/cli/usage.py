@@ -11,11 +11,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, get_args
 
-from geobot import wording
-
 from typer._click.core import ParameterSource  # Typer 0.29 vendors click
 from typer._click.exceptions import BadParameter, MissingParameter
 
+from geobot import wording
 from geobot.errors import InputError
 
 
@@ -26,24 +25,27 @@ def describe(exc: Exception) -> tuple[str, str]:
     param = getattr(exc, "param", None)
     if not isinstance(exc, BadParameter) or isinstance(exc, MissingParameter) or param is None or context is None:
         return _one_line(exc).replace(" (env var: ", " (").rstrip("."), see_help
-    from_env = context.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT and param.envvar
-    source = param.envvar if from_env else max(param.opts, key=len)
+    source = given_as(context, param.name)
     errors = exc.__cause__.errors() if hasattr(exc.__cause__, "errors") else []
     if not errors:  # a check of Typer's own (a path that is a directory ...) or of a command
         return f"{source}: {exc.message.rstrip('.')}", see_help
-    value = errors[0].get("input")
-    choices = _choices(param)
-    said = f"{source}={value}" if from_env else f"{source} {value}" if param.param_type_name == "option" else f"{source} {value!r}"
+
+    def written(value: object) -> str:  # as the user writes it: VAR=value, --flag value, or an argument
+        if source == param.envvar:
+            return f"{source}={value}"
+        return f"{source} {value}" if param.param_type_name == "option" else f"{source} {value!r}"
+
+    value, choices = errors[0].get("input"), _choices(param)
+    wrong = f"{written(value)}: {wording.rule(errors[0], choices)}"
     guess = wording.closest(str(value), choices) if choices else None
-    example = guess or (choices[0] if choices else _default(param))
-    if example is None:
-        return f"{said}: {wording.rule(errors[0], choices)}", see_help
-    fix = f"{'did you mean' if guess else 'e.g.'} {f'{source}={example}' if from_env else f'{source} {example}'}"
-    return f"{said}: {wording.rule(errors[0], choices)}", fix + ("?" if guess else "")
+    if guess:
+        return wrong, f"did you mean {written(guess)}?"
+    example = choices[0] if choices else _default(param)
+    return wrong, f"e.g. {written(example)}" if example is not None else see_help
 
 
 def given_as(context: Any, name: str) -> str:
-    """How the user gave an option's value: its environment variable, else its flag."""
+    """How the user gave an option's value: its environment variable, else its flag (or argument name)."""
     param = next(p for p in context.command.params if p.name == name)
     if context.get_parameter_source(name) is ParameterSource.ENVIRONMENT and param.envvar:
         return str(param.envvar)
