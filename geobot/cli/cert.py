@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from geobot.certs.files import check_new_file
 from geobot.errors import InputError
 
 cert_app = typer.Typer(help="Export, import or renew the deployment's certificate, with no failed request.",
@@ -24,6 +25,8 @@ def _summary(pfx) -> dict[str, str]:
 def export(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The PFX file to write (must not exist).")]) -> None:
     """Save the certificate and its key as a PFX protected by GEOBOT_EXPORT_PASSWORD (or a prompt)."""
     app = ctx.obj
+    if not path.is_file():  # a file there is kept only if it holds this certificate (a resumed export)
+        check_new_file(path, "PATH")
     password = app.factory.export_password()
     deployment = app.deployment(existing=True)
     pfx = deployment.certificates("geobot cert export", lambda certs: certs.export(path, password, "PATH"))
