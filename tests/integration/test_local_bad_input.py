@@ -132,9 +132,11 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Geobot]:
 
 @pytest.fixture(scope="module")
 def pfx_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """PFX files protected by PFX_PASSWORD: a good one, one for another host, an expired one."""
+    """PFX files protected by PFX_PASSWORD: a good one, one for another host, an expired one; and random bytes."""
     folder = tmp_path_factory.mktemp("pfx")
+    (folder / "random.pfx").write_bytes(bytes(range(256)) * 8)
     return {
+        "random bytes": folder / "random.pfx",
         "good": write_pfx(folder / "good.pfx", [HOST], PFX_PASSWORD),
         "other host": write_pfx(folder / "other.pfx", ["other.example.com"], PFX_PASSWORD),
         "expired": write_pfx(folder / "expired.pfx", [HOST], PFX_PASSWORD, expired=True),
@@ -220,6 +222,7 @@ def test_the_acme_hint_names_a_setting_that_exists(geobot: Geobot) -> None:
 BAD_PFX = {
     # which file, its password, the words of the error
     "wrong password": ("good", WRONG_PASSWORD, ("certificate.pfx_password", "cannot be opened", "GEOBOT_PFX_PASSWORD")),
+    "not a PFX at all": ("random bytes", PFX_PASSWORD, ("certificate.pfx_path", "random.pfx'", "is not a PKCS#12 (PFX) file")),
     "another host": ("other host", PFX_PASSWORD, ("certificate.pfx_path", "other.example.com", f"not {HOST}",
                                                     f"subjectAltName includes {HOST}")),
     "expired": ("expired", PFX_PASSWORD, ("certificate.pfx_path", "expired on", "renew the certificate")),
@@ -325,6 +328,7 @@ def test_destroy_with_both_export_and_no_export_destroys_nothing(deployed: Geobo
 
 BAD_IMPORT = {
     "wrong password": ("good", WRONG_PASSWORD, ("cannot be opened", "GEOBOT_PFX_PASSWORD")),
+    "not a PFX at all": ("random bytes", PFX_PASSWORD, ("random.pfx: is not a PKCS#12 (PFX) file",)),
     "another host": ("other host", PFX_PASSWORD, ("other.example.com", f"not {HOST}", f"subjectAltName includes {HOST}")),
 }
 
