@@ -44,8 +44,7 @@ def _shown(value: object, limit: int = 60) -> str:
     text = repr(value)
     if len(text) <= limit:
         return text
-    size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters written out"
-    return f"{text[:limit - 20]}… ({size})"
+    return f"{text[:limit - 20]}… ({len(value) if isinstance(value, str) else len(text)} characters)"
 
 
 class PrerequisiteError(InputError):

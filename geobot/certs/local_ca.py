@@ -4,11 +4,11 @@ Made once per deployment and kept in its directory (0700): `ca.pem` (0644, the r
 may trust) and `ca-key.pem` (0600). Both are EC P-256; the root is CA:TRUE with path length 0
 and may only sign certificates and CRLs, for 10 years. Server certificates get a fresh key each,
 serverAuth only, and the names as subjectAltNames; the common name is the first name that fits
-its 64 characters, and is left out (with the subjectAltName critical, RFC 5280 4.2.1.6) when
-none does, as Let's Encrypt does: clients match only the subjectAltName. A name that is an IP literal becomes an
-IPAddress entry; a `localhost` name (RFC 6761: always the loopback) also brings 127.0.0.1 and ::1,
-so a client that dials the router by address verifies too. They last at most 397 days, the
-longest browsers and Apple platforms accept.
+its 64 characters, and is left out (the subjectAltName then critical, RFC 5280 4.2.1.6) when none
+does, as Let's Encrypt does: clients match only the subjectAltName. A name that is an IP literal
+becomes an IPAddress entry; a `localhost` name (RFC 6761: always the loopback) also brings
+127.0.0.1 and ::1, so a client that dials the router by address verifies too. They last at most
+397 days, the longest browsers and Apple platforms accept.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ def init(
     """Write a commented geobot.toml with every setting and its default."""
     from geobot import config
 
-    if path.exists() and not force and not path.is_dir():
+    if path.is_file() and not force:
         raise InputError(f"{path} already exists", "edit it, or pass --force to overwrite it")
     if not path.is_file():
-        check_new_file(path, "init")
+        check_new_file(path, "PATH")
     chosen = name or config.generate_name()
     text = config.init_toml(chosen)
     if backend is Backend.azure:
