@@ -611,6 +611,9 @@ def _check_aws(config: Config) -> None:
         if len(config.regions) < 2:
             raise ConfigError("regions", list(config.regions), "the aws target needs two or more regions: a primary and "
                               "where its callers go when it fails", 'list two, e.g. regions = ["us-east-1", "us-west-2"]')
+        if config.domain is not None:
+            raise ConfigError("domain", config.domain, "the aws target serves no host name: callers reach Lex through "
+                              "Amazon Connect", "remove domain (a custom domain is for the local and azure targets)")
         if config.global_region != config.regions[0]:
             raise ConfigError("global_region", config.global_region, f"on aws must be the primary, the first of regions "
                               f"({config.regions[0]}): the region map, the region check and Amazon Connect live there",

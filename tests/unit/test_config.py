@@ -289,6 +289,7 @@ BAD_INPUTS = [
     ("misspelt routing from the environment", "", {"GEOBOT_ROUTING": "priorty"}, {}, "routing", 'did you mean "priority"?'),
     ("a region that is not text", "regions = [1]", {}, {}, "regions", 'regions = ["koreacentral", '),
     ("warnings are geobot's, not a setting", 'warnings = ["x"]', {}, {}, "warnings", "geobot init"),
+    ("a custom domain on aws", 'domain = "bot.example.com"', {}, AWS, "domain", "remove domain"),
     ("aws with one region", "", {}, {"target": "aws", "regions": ["us-east-1"]}, "regions", "us-west-2"),
     ("aws primary that is not the global region", "", {}, {"target": "aws", "regions": ["us-west-2", "us-east-1"]},
      "global_region", 'global_region = "us-west-2"'),
