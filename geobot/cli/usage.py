@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any, get_args
 
 from typer._click.core import ParameterSource  # Typer 0.29 vendors click
-from typer._click.exceptions import BadParameter, MissingParameter
+from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption
 
 from geobot import wording
 from geobot.errors import InputError
@@ -22,6 +22,9 @@ def describe(exc: Exception) -> tuple[str, str]:
     """(what is wrong, the fix) for a usage error Typer raised."""
     context = getattr(exc, "ctx", None)
     see_help = f"see `{context.command_path if context else 'geobot'} --help`"
+    if isinstance(exc, NoSuchOption) and context is not None:
+        guess = wording.closest(exc.option_name, _options(context))
+        return f"{exc.option_name}: no such option", f"did you mean {guess}?" if guess else see_help
     param = getattr(exc, "param", None)
     if not isinstance(exc, BadParameter) or isinstance(exc, MissingParameter) or param is None or context is None:
         return _one_line(exc).replace(" (env var: ", " (").rstrip("."), see_help
@@ -63,6 +66,16 @@ def refuse_empty_values(args: list[str]) -> None:
             if option is None:
                 raise InputError('an argument is empty ("")', "give a value there, or leave the argument out")
             raise InputError(f"{option}: the value is empty", f"give {option} a value, or leave {option} out")
+
+
+def _options(context: Any) -> list[str]:
+    """Every option the command and the commands above it take: global options may follow the command."""
+    found: list[str] = []
+    while context is not None:
+        found += [name for param in context.command.params for name in (*param.opts, *param.secondary_opts)
+                  if name.startswith("-")]
+        context = context.parent
+    return found
 
 
 def _choices(param: Any) -> list[str]:
