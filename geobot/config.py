@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
 
 from geobot import naming, regions, wording
 from geobot.errors import ConfigError
+from geobot.resources import luis_dir
 
 Int = Annotated[int, Strict()]
+Port = Annotated[int, BeforeValidator(lambda value: 0 if value == "auto" else value), Strict()]  # 0: chosen at deploy
 Float = Annotated[float, Strict()]  # an int is accepted too, a quoted number is not
 
 DEFAULT_FILE = Path("geobot.toml")
@@ -76,11 +78,13 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AWS_FAILBACK_AFTER": "aws.failback_after",
     "GEOBOT_AWS_FAILBACK": "aws.failback",
     "GEOBOT_AWS_ONLINE_TIMEOUT": "aws.online_timeout",
+    "GEOBOT_BOT_MODEL": "bot.model",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
                       "local.hold_down", "azure.online_timeout", "aws.probes", "aws.failover_after",
                       "aws.failback_after", "aws.online_timeout"})
+PORT_KEYS = frozenset({"local.https_port", "local.http_port", "local.bot_port"})
 BOOL_KEYS = frozenset({"local.retry"})
 BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
@@ -126,9 +130,9 @@ class CertificateSettings(_Frozen):
 class LocalSettings(_Frozen):
     """The local target's loopback ports and its router's Traffic Manager / Front Door behaviour."""
 
-    https_port: Int = 8443
-    http_port: Int = 8080
-    bot_port: Int = 3978  # the first region's port; region i listens on bot_port + i
+    https_port: Port = 8443
+    http_port: Port = 8080
+    bot_port: Port = 3978  # the first region's port; region i listens on bot_port + i
     retry: StrictBool = False
     hold_down: Int = 0
 
@@ -168,6 +172,20 @@ class AwsSettings(_Frozen):
     online_timeout: Int = 600
 
 
+class BotSettings(_Frozen):
+    """The bot's language model: a LUIS app export (4.x-7.x) or a CLU project export."""
+
+    model: Path = luis_dir() / "geobot.luis.json"  # the sample booking bot's
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, model: Path) -> Path:
+        if not model.is_file():
+            raise ConfigError("bot.model", str(model), "file not found",
+                              "point bot.model (or GEOBOT_BOT_MODEL) at a LUIS or CLU JSON export")
+        return model.resolve()
+
+
 class Config(_Frozen):
     """One deployment: its name, target, regions, routing, probes and certificate."""
 
@@ -182,6 +200,7 @@ class Config(_Frozen):
     local: LocalSettings = LocalSettings()
     azure: AzureSettings = AzureSettings()
     aws: AwsSettings = AwsSettings()
+    bot: BotSettings = BotSettings()
     domain: str | None = None
 
     @field_validator("domain")
@@ -322,6 +341,9 @@ def _read_file(path: Path | None, path_flag: str) -> dict[str, Any]:
         pfx = certificate.get("pfx_path")
         if isinstance(pfx, str) and pfx and not Path(pfx).is_absolute():
             certificate["pfx_path"] = str(path.parent / pfx)  # relative to the file, not the cwd
+    bot = data.get("bot")
+    if isinstance(bot, dict) and isinstance(bot.get("model"), str) and not Path(bot["model"]).is_absolute():
+        bot["model"] = str(path.parent / bot["model"])
     return data
 
 
@@ -349,6 +371,8 @@ def _parse_env(var: str, key: str, raw: str) -> object:
         if raw.strip().lower() not in BOOLS:
             raise ConfigError(var, raw, "must be true or false", f"set {var}=1 or {var}=0")
         return BOOLS[raw.strip().lower()]
+    if key in PORT_KEYS and raw.strip().lower() == "auto":
+        return 0
     if key in INT_KEYS:
         try:
             return int(raw)
@@ -566,16 +590,18 @@ def _check_local(config: Config) -> None:
     local = config.local
     _within("certificate.renew_days", config.certificate.renew_days, 1, 365, "")
     _within("local.hold_down", local.hold_down, 0, 3600, "")
-    ports = {"local.https_port": local.https_port, "local.http_port": local.http_port}
+    ports = {field: port for field, port in (("local.https_port", local.https_port),
+                                             ("local.http_port", local.http_port)) if port}  # 0: auto
     last_bot = local.bot_port + len(config.regions) - 1
     for field, port in {**ports, "local.bot_port": local.bot_port}.items():
-        _within(field, port, 1024, 65535 - len(config.regions) if field == "local.bot_port" else 65535,
-                " (an unprivileged port)")
+        if port:
+            _within(field, port, 1024, 65535 - len(config.regions) if field == "local.bot_port" else 65535,
+                    ' (an unprivileged port, or "auto")')
     for field, port in ports.items():
-        if local.bot_port <= port <= last_bot:
+        if local.bot_port and local.bot_port <= port <= last_bot:
             raise ConfigError(field, port, f"clashes with the bot ports {local.bot_port}-{last_bot}",
                               "choose another port, or move local.bot_port")
-    if local.https_port == local.http_port:
+    if local.https_port and local.https_port == local.http_port:
         raise ConfigError("local.http_port", local.http_port, "is the same as local.https_port", "choose two ports")
 
 

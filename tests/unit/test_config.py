@@ -12,6 +12,7 @@ import pytest
 from geobot import naming
 from tests.certificates import write_pfx
 from geobot.config import Config, generate_name, init_toml, load
+from geobot.nlu.model import default_model_path
 from geobot.errors import ConfigError
 
 SECRET = "pfx-s3cret"
@@ -162,6 +163,24 @@ def test_a_relative_pfx_path_in_the_file_is_relative_to_the_file(tmp_path: Path)
     text = 'name = "mybot"\n[certificate]\nsource = "pfx"\npfx_path = "cert.pfx"\n'
     config = load(write(tmp_path, text), {"GEOBOT_PFX_PASSWORD": SECRET}, {})
     assert config.certificate.pfx_path == tmp_path / "cert.pfx"
+
+
+def test_the_bot_model_is_the_sample_unless_set_and_a_relative_path_is_relative_to_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load(None, {}, {}).bot.model == default_model_path().resolve()
+    (tmp_path / "nlu").mkdir()
+    (tmp_path / "nlu" / "mine.json").write_text("{}")
+    assert load(write(tmp_path, '[bot]\nmodel = "nlu/mine.json"\n'), {}, {}).bot.model == tmp_path / "nlu" / "mine.json"
+    monkeypatch.chdir(tmp_path / "nlu")
+    assert load(None, {"GEOBOT_BOT_MODEL": "mine.json"}, {}).bot.model == tmp_path / "nlu" / "mine.json"
+
+
+def test_a_missing_bot_model_names_the_field_the_path_and_where_it_was_set(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, '[bot]\nmodel = "gone.json"\n'), {}, {})
+    assert caught.value.message == f"bot.model = {str(tmp_path / 'gone.json')!r}: file not found"
+    with pytest.raises(ConfigError, match=r"\(set by GEOBOT_BOT_MODEL\)"):
+        load(None, {"GEOBOT_BOT_MODEL": str(tmp_path / "gone.json")}, {})
 
 
 def test_a_config_cannot_be_built_invalid() -> None:

@@ -19,10 +19,11 @@ from geobot.targets.infra import TerraformStage
 from geobot.targets.certificates import Certificates
 from geobot.targets.local.certificate import certificate_stage, local_certificates
 from geobot.targets.local.declarations import Declarations
+from geobot.targets.local import ports
 from geobot.targets.local.readiness import Online, Smoke, tls_endpoint
 from geobot.targets.local.report import local_status
 from geobot.targets.local.services import Configuration, Services
-from geobot.targets.local.stages import Preflight, check_ports, render_variables
+from geobot.targets.local.stages import Preflight, render_variables
 from geobot.terraform.engine import Engine
 
 
@@ -34,19 +35,26 @@ class LocalTarget:
         self.engine = engine
         self.auto_approve = auto_approve
         self.env = env
+        self._settled: Config | None = None
+
+    def settled(self, deployment_dir: Path) -> Config:
+        """The config with `auto` ports made concrete, once per command so every stage sees the same."""
+        if self._settled is None:
+            self._settled = ports.settle(self.config, deployment_dir)
+        return self._settled
 
     def validate(self, deployment_dir: Path) -> None:
-        check_ports(self.config, deployment_dir / "run")
+        ports.check(self.settled(deployment_dir), deployment_dir / "run")
 
     def stages(self) -> Sequence[Stage]:
         return (
-            Preflight(self.config, self.engine.binary, self.env),
+            Preflight(self.settled, self.engine.binary, self.env),
             TerraformStage(
                 "infrastructure",
                 "global services and one bot per region (terraform/local)",
                 self.engine,
                 terraform_dir("local"),
-                lambda ctx: render_variables(self.config, ctx.workdir),
+                lambda ctx: render_variables(self.settled(ctx.workdir), ctx.workdir),
                 self.auto_approve,
             ),
             Configuration(self.config),
@@ -73,4 +81,4 @@ class LocalTarget:
         return local_certificates(self.config, journal.directory, declared, self.env, note)
 
     def chat_endpoint(self, journal: Journal) -> tuple[str, str, ssl.SSLContext]:
-        return tls_endpoint(self.config, Declarations.from_outputs(journal.outputs().get("infrastructure", {})))
+        return tls_endpoint(self.config.host_name, Declarations.from_outputs(journal.outputs().get("infrastructure", {})))
