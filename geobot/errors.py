@@ -39,7 +39,7 @@ class ConfigError(InputError):
         self.rule = rule
 
 
-def _shown(value: object, limit: int = 60) -> str:
+def _shown(value: object, limit: int = 200) -> str:
     """The value as the user wrote it, cut short when long: one line stays one line."""
     text = repr(value)
     if len(text) <= limit:

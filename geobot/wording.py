@@ -30,6 +30,7 @@ _MUST_BE = {
     "model_attributes_type": "must be a table",
     "path_type": "must be a file path in double quotes",
     "missing": "is required",
+    "empty": "is empty",
     "extra_forbidden": "is not a known key",
 }
 _BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),

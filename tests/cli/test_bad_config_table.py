@@ -71,6 +71,7 @@ TOO_LONG_FOR = {  # a long value that is the key's own kind of too long
     "certificate.email": "me@" + ".".join(["a" * 60] * 5),
     "certificate.acme_directory": "https://" + ".".join(["a" * 60] * 5) + "/dir",
     "probe.path": "/" + "a" * 2000,
+    "aws.expected_intent": SKIP,  # any name: the aws target checks it against the model's intents before deploying
 }
 # what makes a key matter: weights only with weighted routing, a PFX path only with a PFX
 CONTEXT = {"weights": {"routing": "weighted"}, "certificate.pfx_path": {"certificate": {"source": "pfx"}}}
@@ -205,6 +206,11 @@ OPTION_CASES = {
     "drill --hold-down negative": Case("--hold-down", args=("drill", "--hold-down", "-1")),
     "drill --region empty": Case("--region", args=("drill", "--region", "")),
     "drill --report into a directory": Case("--report", args=("drill", "--report", "a-directory")),
+    "nlu test --folds wrong type": Case("--folds", args=("nlu", "test", "--folds", "many")),
+    "nlu test --folds too few": Case("--folds", args=("nlu", "test", "--folds", "1")),
+    "nlu test --folds too many": Case("--folds", args=("nlu", "test", "--folds", "100000")),
+    "nlu test --confusions negative": Case("--confusions", args=("nlu", "test", "--confusions", "-1")),
+    "nlu test misspelt": Case("tset", fix="Did you mean 'test'?", args=("nlu", "tset")),
     "destroy --export into a directory": Case("--export", args=("destroy", "--auto-approve", "--export", "a-directory")),
     "destroy --export and --no-export": Case("--no-export", args=("destroy", "--export", "x.pfx", "--no-export")),
 }
