@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
-from geobot.errors import CloudError
+from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import AzureClients
 from geobot.targets.package import Package
@@ -135,6 +135,8 @@ def resolver_for(env: Mapping[str, str]) -> Any:
     import dns.resolver
 
     host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+    if port and not port.isdigit():
+        raise InputError(f"{RESOLVER} = {address!r}: the port is not a number", "give host or host:port, e.g. 1.1.1.1:53")
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = [host]
     resolver.port = int(port) if port else 53

@@ -9,7 +9,7 @@ from functools import partial
 import dns.resolver
 import pytest
 
-from geobot.errors import CloudError
+from geobot.errors import CloudError, InputError
 from geobot.targets.azure.stages import RESOLVER, resolve, resolver_for
 from tests.azure_rehearsal.dns import nameserver
 
@@ -45,3 +45,8 @@ def test_an_unreachable_name_server_is_a_clear_error() -> None:
 
 def test_without_geobot_dns_resolver_the_system_resolver_is_used() -> None:
     assert resolver_for({}) is None
+
+
+def test_a_bad_geobot_dns_resolver_is_bad_input() -> None:
+    with pytest.raises(InputError, match="GEOBOT_DNS_RESOLVER = '1.1.1.1:dns': the port is not a number"):
+        resolver_for({RESOLVER: "1.1.1.1:dns"})
