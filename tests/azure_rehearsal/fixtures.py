@@ -60,6 +60,7 @@ def rehearsal(tmp_path: Path, cloud: Cloud) -> Iterator[Rehearsal]:
     (tmp_path / "rehearsal").mkdir()
     with running(tmp_path / "rehearsal", cloud, DOMAIN) as served:
         yield served
+    assert served.defects == [], "the rehearsal failed to answer:\n" + "\n".join(served.defects)
 
 
 def front_door(rehearsal: Rehearsal, tmp_path: Path) -> Geobot:

@@ -17,6 +17,7 @@ must be the service's, and the call is authorized by `Cloud` against the role as
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import socketserver
@@ -39,6 +40,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from geobot.bot.settings import acme_secret_name
 from tests.azure_rehearsal import infrastructure as infra
 from tests.azure_rehearsal.cloud import ApplyFailed, Cloud, Project, Refused, WebApp
+from tests.unit.targets.azure.contract_server import contract
 
 LOGIN = "login.microsoftonline.com"
 ARM = "management.azure.com"
@@ -53,6 +55,12 @@ class Answer:
     status: int
     body: Any = None
     headers: dict[str, str] | None = None
+
+
+def recorded(operation: str, status: int = 200, /, **fields: Any) -> Any:
+    """The recorded answer body of contract `operation` (tests/unit/targets/azure/contracts), with `fields` set."""
+    body = copy.deepcopy(contract(operation)["responses"][str(status)]["body"])
+    return body | fields if isinstance(body, dict) else body
 
 
 def _token(principal: str, audience: str) -> str:
@@ -88,6 +96,7 @@ class Rehearsal:
         self.bundle = workdir / "rehearsal-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.bundle))
         self.unrouted: list[str] = []
+        self.defects: list[str] = []  # the rehearsal's own failures: answered 500, and fail the test
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._jobs: dict[str, dict[str, Any]] = {}
         self.proxy = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -230,17 +239,18 @@ class Rehearsal:
                 return Answer(200, _provider(ns, cloud.providers[ns]))
             if method == "POST" and path == "/providers/Microsoft.Network/checkTrafficManagerNameAvailability":
                 allowed("Microsoft.Network/checkTrafficManagerNameAvailability/action")
-                return Answer(200, {"name": data.get("name"), "type": data.get("type"), "nameAvailable": True})
+                return Answer(200, recorded("trafficmanager/Profiles_CheckTrafficManagerRelativeDnsNameAvailability_available",
+                                            name=data.get("name"), type=data.get("type")))
             if method == "POST" and path in (f"{SUB}/providers/Microsoft.BotService/checkNameAvailability",
                                              "/providers/Microsoft.BotService/checkNameAvailability"):
                 allowed("Microsoft.BotService/checkNameAvailability/read")
-                return Answer(200, {"valid": True, "message": "", "absCode": ""})
+                return Answer(200, recorded("botservice/Bots_GetCheckNameAvailability", message=""))
             if method == "POST" and path == f"{SUB}/providers/Microsoft.KeyVault/checkNameAvailability":
                 allowed("Microsoft.KeyVault/checkNameAvailability/read")
                 if data.get("name") in cloud.deleted_vaults:
                     return Answer(200, {"nameAvailable": False, "reason": "AlreadyExists",
                                         "message": f"The vault name '{data['name']}' is already in use."})
-                return Answer(200, {"nameAvailable": True})
+                return Answer(200, recorded("keyvault-mgmt/Vaults_CheckNameAvailability"))
             if method == "GET" and path == f"{SUB}/providers/Microsoft.KeyVault/deletedVaults":
                 allowed("Microsoft.KeyVault/deletedVaults/read")
                 return Answer(200, {"value": [_deleted_vault(n, loc) for n, loc in cloud.deleted_vaults.items()]})
@@ -270,32 +280,34 @@ class Rehearsal:
                 allowed("Microsoft.BotService/botServices/write", bot["id"])
                 cloud.bot_endpoint = (data.get("properties") or {}).get("endpoint", cloud.bot_endpoint)
                 cloud.changes.append("update the bot")
-            return Answer(200, {"id": bot["id"], "name": bot["name"], "location": "global", "kind": "azurebot",
-                                "type": "Microsoft.BotService/botServices", "sku": {"name": "S1"},
-                                "properties": {"displayName": bot["name"], "endpoint": cloud.bot_endpoint or "",
-                                               "msaAppId": bot["app_id"], "msaAppType": "UserAssignedMSI"}})
+            answer = recorded("botservice/Bots_Get", id=bot["id"], name=bot["name"], location="global", kind="azurebot")
+            answer["properties"] |= {"displayName": bot["name"], "endpoint": cloud.bot_endpoint or "", "msaAppId": bot["app_id"]}
+            return Answer(200, answer)
         raise Refused(404, "ResourceNotFound", f"The Resource at {path} was not found.")
 
     def _profile(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        """Profiles_Get's recorded answer, with this profile's endpoints and their monitor status now."""
         cloud, profile = self.cloud, outputs["traffic_manager"]
         variables = cloud.variables or {}
-        endpoints = [{
-            "id": f"{profile['id']}/azureEndpoints/{name}", "name": name,
-            "type": "Microsoft.Network/trafficManagerProfiles/azureEndpoints",
-            "properties": {"targetResourceId": outputs["regions"][region]["web_app_id"],
-                           "target": outputs["regions"][region]["default_hostname"], "endpointStatus": "Enabled",
-                           "endpointMonitorStatus": cloud.monitor_status(region), "endpointLocation": region,
-                           "priority": variables["regions"][region]["priority"],
-                           "weight": variables["regions"][region]["weight"]}}
-            for region, name in profile["endpoints"].items()]
+        answer = recorded("trafficmanager/Profiles_Get", id=profile["id"], name=profile["name"])
+        template = answer["properties"]["endpoints"][0]
+        endpoints = []
+        for region, name in profile["endpoints"].items():
+            endpoint = copy.deepcopy(template) | {"id": f"{profile['id']}/azureEndpoints/{name}", "name": name,
+                                                  "type": "Microsoft.Network/trafficManagerProfiles/azureEndpoints"}
+            endpoint["properties"] |= {"targetResourceId": outputs["regions"][region]["web_app_id"],
+                                       "target": outputs["regions"][region]["default_hostname"],
+                                       "endpointMonitorStatus": cloud.monitor_status(region), "endpointLocation": region,
+                                       "priority": variables["regions"][region]["priority"],
+                                       "weight": variables["regions"][region]["weight"]}
+            endpoints.append(endpoint)
         probe = variables["probe"]
-        return {"id": profile["id"], "name": profile["name"], "type": "Microsoft.Network/trafficManagerProfiles",
-                "location": "global", "properties": {
-                    "profileStatus": "Enabled", "trafficRoutingMethod": variables["routing_method"].capitalize(),
-                    "dnsConfig": {"relativeName": variables["names"]["traffic_manager_dns"], "fqdn": profile["fqdn"],
-                                  "ttl": probe["dns_ttl"]},
-                    "monitorConfig": {"profileMonitorStatus": "Online", "protocol": "HTTPS", "port": 443, "path": probe["path"]},
-                    "endpoints": endpoints}}
+        answer["properties"] |= {"trafficRoutingMethod": variables["routing_method"].capitalize(), "endpoints": endpoints,
+                                 "dnsConfig": {"relativeName": variables["names"]["traffic_manager_dns"],
+                                               "fqdn": profile["fqdn"], "ttl": probe["dns_ttl"]}}
+        answer["properties"]["monitorConfig"] |= {"profileMonitorStatus": "Online", "protocol": "HTTPS", "port": 443,
+                                                  "path": probe["path"]}
+        return answer
 
     # ---- Key Vault ----------------------------------------------------------------------
 
@@ -326,11 +338,9 @@ class Rehearsal:
             _, cert, _ = pkcs12.load_key_and_certificates(base64.b64decode(data["value"]), None)
             der = cert.public_bytes(serialization.Encoding.DER)
             thumbprint = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA1())).decode().rstrip("=")
-            return Answer(200, {"id": f"{base}/certificates/{name}/{secret.version}", "kid": f"{base}/keys/{name}/{secret.version}",
-                                "sid": f"{base}/secrets/{name}/{secret.version}", "x5t": thumbprint,
-                                "cer": base64.b64encode(der).decode(), "attributes": {"enabled": True},
-                                "policy": {"id": f"{base}/certificates/{name}/policy", "secret_props": {"contentType": "application/x-pkcs12"},
-                                           "key_props": {"exportable": True}}})
+            return Answer(200, recorded("keyvault/ImportCertificate", id=f"{base}/certificates/{name}/{secret.version}",
+                                        kid=f"{base}/keys/{name}/{secret.version}", sid=f"{base}/secrets/{name}/{secret.version}",
+                                        x5t=thumbprint, cer=base64.b64encode(der).decode()))
         raise Refused(400, "BadParameter", f"the rehearsal's Key Vault has no {method} {path}")
 
     # ---- Language (CLU authoring) --------------------------------------------------------
@@ -410,8 +420,8 @@ class Rehearsal:
             return Answer(202, None, {"Location": f"https://{host}/api/deployments/latest?deployer=Push-Deployer"})
         if method == "GET" and path == "/api/deployments/latest":
             self.cloud.authorize_action(caller, "Microsoft.Web/sites/publish/action", self.cloud.ids().web_app(app.region))
-            return Answer(200, {"id": app.code or "", "status": 4, "complete": True, "status_text": "",
-                                "log_url": f"https://{host}/api/deployments/latest/log"})
+            return Answer(200, recorded("appservice-kudu/Deployments_GetLatest.derived", id=app.code or "",
+                                        log_url=f"https://{host}/api/deployments/latest/log"))
         raise Refused(404, "NotFound", f"no Kudu route {method} {path}")
 
     def _web(self, host: str, path: str, headers: dict[str, str]) -> Answer:
@@ -464,24 +474,22 @@ class Rehearsal:
 
 
 def _provider(namespace: str, state: str) -> dict[str, Any]:
-    return {"id": f"{SUB}/providers/{namespace}", "namespace": namespace, "registrationState": state,
-            "registrationPolicy": "RegistrationRequired", "resourceTypes": []}
+    template = recorded("resources/Providers_List")["value"][0]
+    return template | {"id": f"{SUB}/providers/{namespace}", "namespace": namespace, "registrationState": state,
+                       "resourceTypes": []}
 
 
 def _deleted_vault(name: str, location: str) -> dict[str, Any]:
-    return {"id": f"{SUB}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}", "name": name,
-            "type": "Microsoft.KeyVault/deletedVaults",
-            "properties": {"vaultId": f"{SUB}/resourceGroups/x/providers/Microsoft.KeyVault/vaults/{name}", "location": location,
-                           "deletionDate": "2026-01-01T00:00:00Z", "scheduledPurgeDate": "2026-04-01T00:00:00Z",
-                           "purgeProtectionEnabled": False}}
+    vault = recorded("keyvault-mgmt/Vaults_ListDeleted")["value"][0]
+    vault |= {"id": f"{SUB}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}", "name": name}
+    vault["properties"] |= {"vaultId": f"{SUB}/resourceGroups/x/providers/Microsoft.KeyVault/vaults/{name}", "location": location,
+                            "purgeProtectionEnabled": False}
+    return vault
 
 
 def _secret_bundle(base: str, name: str, secret: Any) -> dict[str, Any]:
-    bundle = {"value": secret.value, "id": f"{base}/secrets/{name}/{secret.version}",
-              "attributes": {"enabled": True, "created": 1767225600, "updated": 1767225600, "recoveryLevel": "Recoverable+Purgeable"}}
-    if secret.content_type:
-        bundle["contentType"] = secret.content_type
-    return bundle
+    bundle = recorded("keyvault/GetSecret", value=secret.value, id=f"{base}/secrets/{name}/{secret.version}")
+    return bundle | ({"contentType": secret.content_type} if secret.content_type else {})
 
 
 def _handler(rehearsal: Rehearsal) -> type[BaseHTTPRequestHandler]:
@@ -514,7 +522,11 @@ def _handler(rehearsal: Rehearsal) -> type[BaseHTTPRequestHandler]:
             else:
                 host, target = self.headers.get("Host", "").split(":")[0], self.path
             headers = {k.lower(): v for k, v in self.headers.items()}
-            answer = rehearsal.answer(self.command, host, target, headers, body, tls=self.tunnel is not None)
+            try:
+                answer = rehearsal.answer(self.command, host, target, headers, body, tls=self.tunnel is not None)
+            except Exception as exc:  # a defect of the rehearsal, not an answer of Azure's
+                rehearsal.defects.append(f"{self.command} {host}{target}: {exc!r}")
+                answer = Answer(500, {"error": {"code": "RehearsalDefect", "message": repr(exc)}})
             data = answer.body if isinstance(answer.body, bytes) else (
                 answer.body.encode() if isinstance(answer.body, str) else (b"" if answer.body is None else json.dumps(answer.body).encode()))
             self.send_response(answer.status)
