@@ -53,7 +53,6 @@ class Vault:
     name: str
     resource_id: str
     secrets: dict[str, list[Secret]] = field(default_factory=dict)
-    certificates: dict[str, int] = field(default_factory=dict)  # name -> versions imported
 
 
 @dataclass
@@ -266,7 +265,6 @@ class Cloud:
             self.authorize(principal, "keyvault.importCertificate", f"{store.resource_id}/certificates/{name}")
             secret = Secret(pfx_b64, PKCS12)
             store.secrets.setdefault(name, []).append(secret)
-            store.certificates[name] = store.certificates.get(name, 0) + 1
             self.changes.append(f"import certificate {vault}/{name}")
             return secret
 

@@ -182,9 +182,9 @@ def outputs(ids: Ids) -> dict[str, Any]:
 
 
 @cache
-def declared_outputs() -> dict[str, set[str]]:
-    """Each output of outputs.tf and the keys its object value declares (empty for a plain value)."""
-    text = (ROOT / "outputs.tf").read_text()
+def declared_outputs(text: str | None = None) -> dict[str, set[str]]:
+    """Each output of outputs.tf (or of `text`) and the keys its object value declares (empty for a plain value)."""
+    text = (ROOT / "outputs.tf").read_text() if text is None else text
     locals_ = "".join(re.findall(r"^locals \{\n(.*?)^\}", text, re.MULTILINE | re.DOTALL))
     declared: dict[str, set[str]] = {}
     for match in re.finditer(r'^output "([^"]+)" \{\n(.*?)^\}', text, re.MULTILINE | re.DOTALL):
@@ -204,9 +204,9 @@ def _attributes(name: str, value: Any) -> set[str]:
     return set(value) if isinstance(value, dict) else set()
 
 
-def check_declared(values: Mapping[str, Any]) -> None:
+def check_declared(values: Mapping[str, Any], declared: Mapping[str, set[str]] | None = None) -> None:
     """Every derived output and attribute must be one terraform/azure declares, so a real apply would give it."""
-    declared = declared_outputs()
+    declared = declared_outputs() if declared is None else declared
     missing = sorted(set(values) - set(declared))
     if missing:
         raise AssertionError(f"terraform/azure/outputs.tf declares no output {', '.join(missing)}: the stages read it")

@@ -370,6 +370,8 @@ class Rehearsal:
                 return self._job(f"{base}/import", version, "succeeded")
             if rest == "/:train" and method == "POST":
                 cloud.authorize(caller, "language.train", resource)
+                if not project.imported:
+                    raise Refused(404, "ProjectNotFound", f"project {name} does not exist: import it first")
                 if data["modelLabel"] not in project.models:
                     project.models.append(data["modelLabel"])
                 cloud.changes.append(f"CLU train {account} {data['modelLabel']}")

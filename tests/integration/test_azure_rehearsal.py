@@ -20,13 +20,13 @@ from geobot.certs import acme
 from geobot.certs.pfx import describe, verify_pfx
 from geobot.errors import PrerequisiteError
 from tests.azure_rehearsal.cloud import Cloud
-from tests.azure_rehearsal.infrastructure import DEPLOYER
 from tests.azure_rehearsal.dns import Nameserver, nameserver
-from tests.azure_rehearsal.fixtures import DOMAIN, EXPORT_PASSWORD, cloud, front_door, rehearsal, traffic_manager  # noqa: F401
+from tests.azure_rehearsal.fixtures import (  # noqa: F401 (cloud, rehearsal: fixtures)
+    DEFAULT_VARIABLES, DOMAIN, EXPORT_PASSWORD, cloud, front_door, rehearsal, traffic_manager)
+from tests.azure_rehearsal.infrastructure import DEPLOYER, addresses
 from tests.azure_rehearsal.server import Rehearsal
 from tests.integration.conftest import Geobot
 from tests.pebble import Pebble, run_pebble
-
 
 DEPLOYER_ID = DEPLOYER.object_id
 
@@ -56,8 +56,8 @@ def test_front_door_deploys_through_role_propagation_and_the_access_restriction(
     assert "refused (403): the role may not have applied yet" in output  # the Language Owner role was propagating
     assert cloud.bot_endpoint == f"https://{cloud.ids().front_door_host}/api/messages"
     assert all(app.code for app in cloud.apps.values())
-    assert {r: p.deployments for r, p in ((a, ps["geobot"]) for a, ps in cloud.languages.items())} == {
-        a: {"production": ps["geobot"].models[0]} for a, ps in cloud.languages.items()}
+    for projects in cloud.languages.values():
+        assert projects["geobot"].models == [projects["geobot"].deployments["production"]]  # live, and nothing older
     direct = [u for u in rehearsal.unrouted if "Ip Forbidden" in u]
     assert direct == [], "online must not probe the Front-Door-locked web apps directly"
 
@@ -205,9 +205,6 @@ NEEDED = [  # address, edge, the stage that fails, the data action the rehearsal
 
 
 def test_the_table_covers_every_role_assignment_terraform_declares() -> None:
-    from tests.azure_rehearsal.fixtures import DEFAULT_VARIABLES
-    from tests.azure_rehearsal.infrastructure import addresses
-
     covered = {(p.values if hasattr(p, "values") else p)[0] for p in NEEDED}
     symmetric = {a for a in addresses(DEFAULT_VARIABLES) if a.startswith('module.region["') and not a.startswith(FIRST)}
     assert set(addresses(DEFAULT_VARIABLES)) - symmetric == covered
