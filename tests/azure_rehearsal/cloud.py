@@ -233,13 +233,7 @@ class Cloud:
         return found
 
     def set_secret(self, principal: str, vault: str, name: str, value: str, content_type: str | None) -> Secret:
-        with self.lock:
-            store = self.vault(vault)
-            self.authorize(principal, "keyvault.setSecret", f"{store.resource_id}/secrets/{name}")
-            secret = Secret(value, content_type)
-            store.secrets.setdefault(name, []).append(secret)
-            self.changes.append(f"set secret {vault}/{name}")
-            return secret
+        return self._new_version(principal, "keyvault.setSecret", vault, "secrets", name, Secret(value, content_type))
 
     def get_secret(self, principal: str, vault: str, name: str) -> Secret:
         with self.lock:
@@ -260,12 +254,14 @@ class Cloud:
 
     def import_certificate(self, principal: str, vault: str, name: str, pfx_b64: str) -> Secret:
         """Key Vault keeps an imported PFX as the certificate and as its backing secret of the same name."""
+        return self._new_version(principal, "keyvault.importCertificate", vault, "certificates", name, Secret(pfx_b64, PKCS12))
+
+    def _new_version(self, principal: str, operation: str, vault: str, kind: str, name: str, secret: Secret) -> Secret:
         with self.lock:
             store = self.vault(vault)
-            self.authorize(principal, "keyvault.importCertificate", f"{store.resource_id}/certificates/{name}")
-            secret = Secret(pfx_b64, PKCS12)
+            self.authorize(principal, operation, f"{store.resource_id}/{kind}/{name}")
             store.secrets.setdefault(name, []).append(secret)
-            self.changes.append(f"import certificate {vault}/{name}")
+            self.changes.append(f"{operation} {vault}/{name}")
             return secret
 
     # ---- web apps, Kudu, the routers --------------------------------------------------------

@@ -117,7 +117,7 @@ def tm(rehearsal: Rehearsal, tmp_path: Path, pebble: Pebble, dns: Nameserver) ->
 
 
 def certificate_imports(cloud: Cloud) -> int:
-    return sum(change.startswith("import certificate kvc-") for change in cloud.changes)
+    return sum(change.startswith("keyvault.importCertificate kvc-") for change in cloud.changes)
 
 
 def test_traffic_manager_deploys_with_lets_encrypt_and_a_rerun_orders_nothing(tm: Geobot, cloud: Cloud) -> None:
