@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
 
 from geobot import naming, regions
+from geobot.bot import appspec
 from geobot.errors import ConfigError
 from geobot.resources import luis_dir
 
@@ -75,6 +76,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AWS_FAILBACK": "aws.failback",
     "GEOBOT_AWS_ONLINE_TIMEOUT": "aws.online_timeout",
     "GEOBOT_BOT_MODEL": "bot.model",
+    "GEOBOT_BOT_APP": "bot.app",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
@@ -158,9 +160,25 @@ class AwsSettings(_Frozen):
 
 
 class BotSettings(_Frozen):
-    """The bot's language model: a LUIS app export (4.x-7.x) or a CLU project export."""
+    """The bot (`geobot.bot.appspec`) and its language model: a LUIS app export (4.x-7.x) or a CLU project export."""
 
     model: Path = luis_dir() / "geobot.luis.json"  # the sample booking bot's
+    app: str = appspec.SAMPLE
+
+    @field_validator("app")
+    @classmethod
+    def _app(cls, app: str) -> str:
+        """Module form as written; directory form as an absolute path, so every target reads the same."""
+        try:
+            spec = appspec.parse(app)
+            appspec.check(spec)
+        except appspec.AppSpecError as exc:
+            raise ConfigError("bot.app", app, exc.rule, exc.fix) from None
+        return str(spec.directory) if spec.directory else app.strip()
+
+    @property
+    def app_spec(self) -> appspec.AppSpec:
+        return appspec.parse(self.app)
 
     @field_validator("model")
     @classmethod
@@ -312,6 +330,9 @@ def _read_file(path: Path | None) -> dict[str, Any]:
     bot = data.get("bot")
     if isinstance(bot, dict) and isinstance(bot.get("model"), str) and not Path(bot["model"]).is_absolute():
         bot["model"] = str(path.parent / bot["model"])
+    if isinstance(bot, dict) and isinstance(bot.get("app"), str) and bot["app"].strip() \
+            and not appspec.MODULE_FORM.fullmatch(bot["app"].strip()):
+        bot["app"] = str(path.parent / bot["app"].strip())  # a directory, relative to the file
     return data
 
 
