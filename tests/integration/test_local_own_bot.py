@@ -38,7 +38,7 @@ def test_the_echo_bot_is_deployed_answers_with_its_model_survives_a_kill_and_is_
         assert report["results"]["lost_states"] == 0
         # the bot the drill restarted is the echo bot again, not the sample
         again = chat(geobot, ["hello"])
-        assert again[0]["replies"][0].startswith("Hello from ")
+        assert again[0]["replies"] == ["Hello from koreacentral! Say anything and I echo it."]
     finally:
         destroyed = geobot("destroy", "--auto-approve", "--no-export")
         assert destroyed.returncode == 0, destroyed.stderr
