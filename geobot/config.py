@@ -441,8 +441,14 @@ def _completed(config: Config) -> Config:
     update: dict[str, Any] = {}
     if config.routing == "weighted":
         update["weights"] = {region: config.weights.get(region, 1) for region in config.regions}
+    warnings = []
     if len(config.regions) == 1:
-        update["warnings"] = (f"only one bot region ({config.regions[0]}): no failover; add a second region to regions",)
+        warnings.append(f"only one bot region ({config.regions[0]}): no failover; add a second region to regions")
+    if config.target == "aws" and not config.bot.app_spec.is_sample:
+        warnings.append(f"bot.app = {config.bot.app!r} is not deployed on aws: Lex V2 answers from bot.model's intents, "
+                        "with no bot server to run it; deploy it with target local or azure")
+    if warnings:
+        update["warnings"] = tuple(warnings)
     return config.model_copy(update=update)
 
 
