@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.metadata
 import importlib.util
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,3 +110,35 @@ def check(spec: AppSpec) -> None:
     if DIRECTORY_FACTORY not in defined:
         raise AppSpecError(f"{source} defines no {DIRECTORY_FACTORY}",
                            f"add `def {DIRECTORY_FACTORY}(context): ...` returning your agent (see the README)")
+
+
+def check_installed(spec: AppSpec) -> None:
+    """Raises AppSpecError for the first line of the bot's requirements.txt this Python does not meet.
+
+    For targets that run the bot in geobot's own Python (local); a cloud installs the file itself.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement  # only the local target needs it
+
+    if spec.directory is None:
+        return
+    path = spec.directory / REQUIREMENTS
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.split(" #")[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            raise AppSpecError(f"{path} line {number}: {line!r} is not a requirement ({exc})",
+                               "write one requirement per line, e.g. requests>=2.31") from None
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        try:
+            installed = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed is None or not requirement.specifier.contains(installed, prereleases=True):
+            have = "is not installed" if installed is None else f"is {installed}"
+            raise AppSpecError(f"{path} line {number}: {requirement.name} {have} in the Python that runs the "
+                               f"local bots ({sys.executable}), which needs {line!r}",
+                               f"{sys.executable} -m pip install -r {path}")

@@ -64,3 +64,20 @@ def test_terraform_accepts_the_variables_of_the_example(target: str, tmp_path: P
         assert variables["probe"]["expected_intent"] == "Greeting"
     done = plan(provider_free_copy(terraform_dir(target), tmp_path), variables)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("line, says", [
+    ("no-such-distribution-for-geobot>=1", "no-such-distribution-for-geobot is not installed"),
+    ("aiohttp<1", "aiohttp is 3."),
+])
+def test_local_deploy_refuses_requirements_the_bots_python_does_not_meet(
+    example: Path, capsys: pytest.CaptureFixture[str], line: str, says: str
+) -> None:
+    requirements = example / "requirements.txt"
+    requirements.write_text(requirements.read_text() + line + "\n")
+    code = main(["--auto-approve", "deploy"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"error: bot.app = {str(example)!r}: {requirements} line 3: {says}")
+    assert "-m pip install -r" in err[0]
+    assert not (example / ".geobot").exists()
