@@ -31,7 +31,7 @@ write the same conversations, so a bot must read the documents its previous vers
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -45,7 +45,6 @@ __all__ = ["Agent", "BotContext", "DependencyDown", "Handler", "PreconditionFail
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@runtime_checkable
 class Agent(Protocol):
     """The Agents SDK's agent protocol, as far as the host relies on it."""
 
