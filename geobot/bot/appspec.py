@@ -17,6 +17,7 @@ import ast
 import hashlib
 import importlib.metadata
 import importlib.util
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def parse(value: str, base: Path | None = None) -> AppSpec:
         raise AppSpecError("is empty", f'write "package.module:factory" or a directory (default "{SAMPLE}")')
     path = Path(value)
     directory = path if path.is_absolute() else (base or Path.cwd()) / path
-    return AppSpec(DIRECTORY_MODULE, DIRECTORY_FACTORY, directory.resolve())
+    return AppSpec(DIRECTORY_MODULE, DIRECTORY_FACTORY, Path(os.path.abspath(directory)))
 
 
 def check(spec: AppSpec) -> None:
@@ -90,7 +91,12 @@ def check(spec: AppSpec) -> None:
                                "install it or put it on PYTHONPATH, or give the bot's directory instead")
         return
     directory = spec.directory
-    if not directory.is_dir():
+    try:
+        found = directory.is_dir()
+    except OSError as exc:  # a name too long ...
+        raise AppSpecError(f"cannot be read: {exc.strerror}",
+                           f"point it at the directory holding your bot's {DIRECTORY_MODULE}.py and {REQUIREMENTS}") from None
+    if not found:
         raise AppSpecError("is neither \"package.module:factory\" nor an existing directory",
                            f"point it at the directory holding your bot's {DIRECTORY_MODULE}.py and {REQUIREMENTS}")
     for name in (f"{DIRECTORY_MODULE}.py", REQUIREMENTS):
