@@ -28,7 +28,7 @@ def _region(value: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m geobot.bot", description="Run the geobot sample bot.")
+    parser = argparse.ArgumentParser(prog="python -m geobot.bot", description="Run one region's bot: the sample, or the one --app names, with geobot's health, ACME and drill routes.")
     parser.add_argument("--vault-url", default=env.get("GEOBOT_BOT_VAULT_URL"),
                         help="https://<name>.vault.azure.net or file:///abs/path (GEOBOT_BOT_VAULT_URL)")
     parser.add_argument("--region", type=_region, default=env.get("GEOBOT_BOT_REGION") or env.get("REGION_NAME"),
