@@ -66,6 +66,7 @@ def test_terraform_accepts_the_variables_of_the_example(target: str, tmp_path: P
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.usefixtures("local_ports")
 @pytest.mark.parametrize("line, says", [
     ("no-such-distribution-for-geobot>=1", "no-such-distribution-for-geobot is not installed"),
     ("aiohttp<1", "aiohttp is 3."),
