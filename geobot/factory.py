@@ -41,6 +41,7 @@ class Factory:
         self.env = env
         self.interactive = sys.stdin.isatty() and sys.stderr.isatty() if interactive is None else interactive
         self.redact = Redactor()
+        self.flags: dict[str, object] = {}  # config keys set by a command's own options
 
     @cached_property
     def reporter(self) -> Reporter:
@@ -53,7 +54,7 @@ class Factory:
     def config(self):  # -> geobot.config.Config (imported lazily: pydantic is not free)
         from geobot import config as configuration
 
-        flags = {"target": self.options.target} if self.options.target else {}
+        flags = {**self.flags, **({"target": self.options.target} if self.options.target else {})}
         prompt = self._prompt_secret if self.interactive else None
         loaded = configuration.load(self.options.config_path, self.env, flags, prompt)
         if loaded.certificate.pfx_password is not None:
@@ -61,6 +62,11 @@ class Factory:
         for warning in loaded.warnings:
             self.reporter.warning(warning)
         return loaded
+
+    def set_flag(self, key: str, value: object) -> None:
+        """A command option that is a config key (`deploy --all-at-once`); before the config is read."""
+        assert "config" not in self.__dict__, "set_flag after the config was loaded"
+        self.flags[key] = value
 
     @staticmethod
     def _prompt_secret(label: str) -> str:

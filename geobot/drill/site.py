@@ -31,7 +31,7 @@ from geobot.drill.users import Endpoint
 from geobot.errors import CloudError
 from geobot.targets.local.declarations import Declarations, router_status
 from geobot.targets.local.processes import Supervisor
-from geobot.targets.local.services import SETTINGS_DIGEST
+from geobot.targets.local.services import bot_specs
 
 APPLY_SECONDS = 1.5  # the router polls router.json about once a second
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never via a proxy
@@ -118,9 +118,7 @@ class LocalSite:
 
     def restart(self, region: str) -> str:
         """Start the region's bot again as the services stage would (same spec, so no later restart)."""
-        name = f"bot-{region}"
-        spec = next(s for s in self.declared.process_specs({SETTINGS_DIGEST: self.settings_digest}) if s.name == name)
-        return self.supervisor.ensure(spec)
+        return self.supervisor.ensure(bot_specs(self.declared, self.settings_digest)[region])
 
     def undo_interrupted(self) -> bool:
         """Put back router.json left changed by a drill that could not clean up; True if it did."""

@@ -58,7 +58,7 @@ class LocalTarget:
                 self.auto_approve,
             ),
             Configuration(self.config),
-            Services(),
+            Services(self.config),
             certificate_stage(self.config, self.env),
             Online(self.config),
             Smoke(self.config),
