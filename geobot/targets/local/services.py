@@ -92,7 +92,8 @@ class Services(Stage):
             if region not in rolled:
                 actions[spec.name] = processes.ensure(spec)
         if mode == "rolling":
-            self._roll(ctx, declared, processes, bots, rotation, changed, previous, actions)
+            resumed = previous.record() if previous is not None and stranded is not None else None
+            self._roll(ctx, declared, processes, bots, rotation, Rollout.begin(changed, resumed), actions)
         elif previous is not None and previous.in_progress:
             if stranded is not None:
                 rotation.set_enabled(stranded, True)  # restarted with the others: the online stage awaits it
@@ -110,7 +111,7 @@ class Services(Stage):
         return {"processes": actions, **({"update": {"mode": mode, "regions": rolled or changed}} if mode else {})}
 
     def _roll(self, ctx: StageContext, declared: Declarations, processes: Supervisor, bots: Mapping[str, ProcessSpec],
-              rotation: RouterRotation, changed: list[str], previous: Rollout | None, actions: dict[str, str]) -> None:
+              rotation: RouterRotation, rollout: Rollout, actions: dict[str, str]) -> None:
         probe = declared.router()["probe"]
         updater = SupervisorUpdater(processes, bots, probe["path"], code_version(),
                                     check_seconds(probe["interval"], probe["timeout"], probe["tolerated_failures"]),
@@ -119,7 +120,7 @@ class Services(Stage):
                         rollback="to roll back, run `geobot deploy` with the previous code or settings: it updates "
                                  "that region again and puts it back; or fix the new version and deploy it",
                         settle=online_seconds(self.config))
-        driver.run(Rollout.begin(changed, None if previous is None or not stranded else previous.record()))
+        driver.run(rollout)
 
     def drain(self) -> float:
         return drain_seconds(self.config.probe.dns_ttl, self.config.local.retry)
