@@ -7,7 +7,8 @@ router, deploys release 2: the same code plus one line, so every bot's code vers
 and every region must restart. Once one region at a time (the default), once with
 --all-at-once (release 3). For each: turns, failed turns, lost states, the version every
 region reports at the end, the deploy's wall time and the rollout's (first region out of
-rotation to last one Online again, from the router's log). Then destroys the deployment.
+rotation to the last one Online again, from the router's log; "-" when no region left the
+rotation). Then destroys the deployment.
 About 2 minutes.
 
     python bench/rollout.py [--users N] [--dns-ttl S]   (from the repository root)
