@@ -9,6 +9,7 @@ setting comes from the vault (names in `geobot.bot.settings`). Routes:
                                            was written: retrying elsewhere is safe).
     GET  /api/health                       deep check: 200/503 with one entry per component
     GET  /api/health/live                  liveness: 200 while the process serves
+                                           (both carry "version": the code's, geobot.bot.version)
     GET  /.well-known/acme-challenge/{t}   HTTP-01 key authorization from the vault
     GET|POST /api/drill                    the drill hook, below
 
@@ -32,5 +33,10 @@ Drill hook contract (exists only when the vault holds `geobot-drill-key`; otherw
     GET /api/drill (same header) → 200 {"region": ..., "faults": {...}}
 
 Faults accumulate until "clear", and each one invalidates the cached health result at once.
+
+Updates: `geobot deploy` replaces the regions one at a time (`geobot.rollout`), so for a while
+the old and the new version serve side by side, and a conversation moves between them. Its
+state lives in the shared store, never in a bot; keeping that state readable across versions
+(a new field optional, an old one still written for one release) is the bot's concern.
 Importing this package imports nothing heavy; `geobot.bot.app` pulls in aiohttp and the SDK.
 """
