@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,27 +36,10 @@ from geobot.targets.local.declarations import Declarations, get_json  # noqa: E4
 from geobot.targets.local.processes import Supervisor  # noqa: E402
 from geobot.targets.local.readiness import tls_endpoint  # noqa: E402
 from tests.conftest import local_deployment_env  # noqa: E402
+from tests.releases import release, version_of  # noqa: E402
 
-CODE = ("geobot", "luis", "terraform")  # what a release is: the package, its model, its Terraform
 WARMUP, COOLDOWN = 3.0, 3.0  # seconds of traffic before the deploy and after it
 LIMIT = 240  # seconds a deploy may take before the bench gives up
-
-
-def release(base: Path, number: int) -> Path:
-    """A copy of this checkout's code with one line that makes it release `number`."""
-    target = base / f"release-{number}"
-    for name in CODE:
-        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", ".terraform*"))
-    with (target / "geobot" / "bot" / "app.py").open("a") as app:
-        app.write(f"# release {number}\n")
-    return target
-
-
-def code_version(code: Path) -> str:
-    done = subprocess.run([sys.executable, "-c", "from geobot.bot.version import code_version; print(code_version())"],
-                          cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True,
-                          check=True)
-    return done.stdout.strip()
 
 
 def geobot(cwd: Path, env: dict[str, str], code: Path, *args: str) -> float:
@@ -135,7 +117,7 @@ def main() -> None:
                 since = time.time()
                 records, seconds = asyncio.run(under_traffic(endpoint, args.users, cwd, env, code, extra))
                 span = rollout_span(Path(declared.router()["log"]), since)
-                rows.append(figures(mode, records, seconds, span, versions(declared), code_version(code)))
+                rows.append(figures(mode, records, seconds, span, versions(declared), version_of(code)))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         finally:
             subprocess.run([sys.executable, "-m", "geobot", "--auto-approve", "destroy", "--no-export"], cwd=cwd,

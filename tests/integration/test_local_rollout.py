@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,9 +22,10 @@ from geobot.pipeline.journal import Journal
 from geobot.targets.local.declarations import Declarations, get_json
 from geobot.targets.local.readiness import tls_endpoint
 
+from tests.releases import release, version_of
+
 from .conftest import Geobot
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKEN_HEALTH = '''
 
 async def _failing(self):  # this release's health check fails: a bad release
@@ -36,26 +34,6 @@ async def _failing(self):  # this release's health check fails: a bad release
 HealthCheck._check = _failing
 '''
 FAST = {"GEOBOT_DNS_TTL": "2"}
-
-
-def release(base: Path, number: int, broken: bool = False) -> Path:
-    """This checkout's code plus one line (and a failing health check if `broken`)."""
-    code = base / f"release-{number}"
-    for name in ("geobot", "luis", "terraform"):
-        shutil.copytree(ROOT / name, code / name, ignore=shutil.ignore_patterns("__pycache__", ".terraform*"))
-    with (code / "geobot" / "bot" / "app.py").open("a") as app:
-        app.write(f"# release {number}\n")
-    if broken:
-        with (code / "geobot" / "bot" / "health.py").open("a") as health:
-            health.write(BROKEN_HEALTH)
-    return code
-
-
-def version_of(code: Path) -> str:
-    done = subprocess.run([sys.executable, "-c", "from geobot.bot.version import code_version; print(code_version())"],
-                          cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, capture_output=True, text=True,
-                          check=True)
-    return done.stdout.strip()
 
 
 def deploy(geobot: Geobot, code: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -177,7 +155,7 @@ def test_a_killed_rollout_resumes_where_it_was_with_never_two_regions_out(geobot
 
 def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_code_rolls_it_back(
         geobot: Geobot, tmp_path: Path) -> None:
-    old, bad = release(tmp_path, 1), release(tmp_path, 2, broken=True)
+    old, bad = release(tmp_path, 1), release(tmp_path, 2, {"geobot/bot/health.py": BROKEN_HEALTH})
     assert deploy(geobot, old).returncode == 0
     halted = deploy(geobot, bad)
     assert halted.returncode == 1

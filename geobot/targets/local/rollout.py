@@ -10,18 +10,16 @@ restarted with SIGTERM, which lets the requests it is answering finish.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geobot.errors import CloudError
 from geobot.pipeline.journal import write_private
 from geobot.targets.local.declarations import Declarations, get_json, router_status
-from geobot.targets.local.processes import ProcessSpec, Supervisor
+from geobot.targets.local.processes import ProcessSpec, Supervisor, wait_until
 
 DRAIN_GRACE = 1.0  # seconds for a request the router sent just before the answers expired
 APPLY_SECONDS = 10.0  # the router applies router.json within about a second
-POLL_SECONDS = 0.1
 
 
 def drain_seconds(dns_ttl: float, retry: bool) -> float:
@@ -33,15 +31,6 @@ def check_seconds(interval: float, timeout: float, tolerated_failures: int) -> f
     """How long a restarted region may take to pass its health check: as long as the router would
     wait before calling it Degraded, and never less than 5 s for a cold start."""
     return max(5.0, interval * (tolerated_failures + 1) + timeout)
-
-
-def _wait(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_SECONDS)
-    return True
 
 
 class RouterRotation:
@@ -72,13 +61,13 @@ class RouterRotation:
 
     def take_out(self, region: str) -> None:
         self.set_enabled(region, False)
-        if not _wait(lambda: (self.monitor() or {}).get(region) == "Disabled", APPLY_SECONDS):
+        if not wait_until(lambda: (self.monitor() or {}).get(region) == "Disabled", APPLY_SECONDS):
             raise CloudError(f"the router did not take region {region} out of rotation within {APPLY_SECONDS:g} s",
                              "see the router's log (run/router.jsonl) and `geobot status`")
 
     def put_back(self, region: str) -> None:
         self.set_enabled(region, True)
-        if not _wait(lambda: (self.monitor() or {}).get(region) == "Online", self.online_seconds):
+        if not wait_until(lambda: (self.monitor() or {}).get(region) == "Online", self.online_seconds):
             said = (self.monitor() or {}).get(region, "unknown: the router does not answer")
             raise CloudError(f"region {region} is {said} at the router {self.online_seconds:g} s after it was put back",
                              "see `geobot status` and the bot's log in the run directory")
@@ -116,7 +105,7 @@ class SupervisorUpdater:
             answer = get_json(url)
             return answer is not None and answer[0] == 200 and (answer[1] or {}).get("version") == self.version
 
-        if _wait(passes, self.check_seconds):
+        if wait_until(passes, self.check_seconds):
             return None
         if answer is None:
             return f"its health check {self.health_path} does not answer"
