@@ -3,6 +3,7 @@
 Each flag falls back to the environment: GEOBOT_BOT_VAULT_URL, GEOBOT_BOT_REGION (then App
 Service's REGION_NAME), GEOBOT_BOT_HOST, and PORT (then App Service's WEBSITES_PORT). Exits 2
 on a bad command line; everything else (vault, language, store) is reported by /api/health.
+Traces: APPLICATIONINSIGHTS_CONNECTION_STRING or GEOBOT_BOT_SPANS (`geobot.bot.telemetry`).
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {region} %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every request (and telemetry's) at INFO
 
     from aiohttp import web  # imported here so `--help` and flag errors stay instant
 
     from geobot.bot.app import create_app
+    from geobot.bot.telemetry import configure
 
+    logging.getLogger("geobot.bot").info("region %s: %s", region, configure(region))  # before the app exists
     web.run_app(create_app(args.vault_url, region), host=args.host, port=args.port, print=None)
     return 0
 

@@ -33,6 +33,7 @@ def deploy(ctx: typer.Context, *, all_at_once: AllAtOnce = False) -> None:
     app = ctx.obj
     if all_at_once:
         app.factory.set_flag("update", "all-at-once")
+    app.factory.language_model()  # a model the target cannot take stops here, before anything is applied
     deployment = app.deployment(approve_for="deploy")
     outputs = deployment.deploy()
     shown = outputs if app.factory.options.output == "json" else deployment.target.summary(outputs)
@@ -51,6 +52,8 @@ def plan(
     if all_at_once:
         app.factory.set_flag("update", "all-at-once")
     command = "destroy" if destroy else "deploy"
+    if not destroy:
+        app.factory.language_model()  # every problem of the model, for the target, at once (exit 2)
     steps, previews = app.deployment().plan(command, preview=terraform)
     app.reporter.plan(steps, previews)
 

@@ -95,6 +95,19 @@ def test_issues_a_certificate_validated_by_the_bot_and_cleans_the_token(
     assert isinstance(pfx.key, rsa.RSAPrivateKey) and pfx.key.key_size == 2048
 
 
+def test_a_host_name_longer_than_a_common_name_is_certified_in_the_subject_alt_name(
+    pebble: Pebble, vault: LocalVault, tmp_path: Path
+) -> None:
+    host = "the-reservation-bot-of-a-restaurant-chain-in-many-countries.localhost"
+    assert len(host) > 64  # too long for a CN: certbot's CSR names it in the subjectAltName only
+    pfx = acme.issue(host, "ops@example.test", pebble.directory, vault.url, tmp_path / "le", pebble_env(pebble))
+
+    verify_pfx(build_pfx(pfx.key, pfx.cert, pfx.chain, "pw"), "pw", host)
+    root = next(cert for cert in x509.load_pem_x509_certificates(pebble.roots()) if cert.issuer == cert.subject)
+    verifier = PolicyBuilder().store(Store([root])).build_server_verifier(x509.DNSName(host))
+    assert verifier.verify(pfx.cert, list(pfx.chain))[-1] == root
+
+
 def test_a_second_issue_renews_the_existing_lineage(pebble: Pebble, vault: LocalVault, tmp_path: Path) -> None:
     env = pebble_env(pebble)
     first = acme.issue(HOST, "ops@example.test", pebble.directory, vault.url, tmp_path / "le", env)

@@ -205,11 +205,17 @@ def test_flap_retry_with_hold_down(local: Deployment) -> None:
     assert {t["target"]: t["met"] for t in report["targets"]}["flap: at most one return per 3 s hold-down"]
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """A runner started in the background (as CI may be) passes SIGINT on ignored; a user's Ctrl-C is not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_drill_puts_the_router_and_the_region_back(local: Deployment) -> None:
     before = local.router_json()
     drill = subprocess.Popen([sys.executable, "-m", "geobot", "drill", "--fault", "health", "--router", "retry",
                               "--duration", "12", "--users", "2"], cwd=local.cwd, env=local.env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             preexec_fn=ctrl_c_as_in_a_terminal)
     assert drill.stderr is not None
     said = ""
     while "health fault injected in koreacentral" not in said and drill.poll() is None:

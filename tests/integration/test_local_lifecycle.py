@@ -88,6 +88,8 @@ def test_deploy_chat_destroy_with_export_and_redeploy_from_the_pfx(geobot: Geobo
         assert all(turn["error"] is None and turn["region"] in ALL_WELL for turn in turns)
         reference = turns[4]["replies"][0].rsplit(" ", 1)[1].rstrip(".")
         assert turns[5]["replies"] == [f"{reference}: a table for 2 in Rome on friday at 8pm"]
+        spans = geobot.deployment / "run" / f"bot-{turns[0]['region']}.spans.jsonl"  # the bot's traces
+        assert '"name": "POST /api/messages"' in spans.read_text()
         assert not [secret for secret in geobot.deployment.glob("global/vault/secrets/geobot-acme-*")], "a token was left in the vault"
 
         pids = service_pids(geobot)

