@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from geobot.chat.conversation import Conversation
 from geobot.pipeline.journal import Journal
@@ -153,8 +154,9 @@ def test_a_killed_rollout_resumes_where_it_was_with_never_two_regions_out(geobot
         "koreacentral": "Online", "southeastasia": "Online"}
 
 
+@pytest.mark.parametrize("rollback", [[], ["--all-at-once"]], ids=["rolling", "all-at-once"])
 def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_code_rolls_it_back(
-        geobot: Geobot, tmp_path: Path) -> None:
+        geobot: Geobot, tmp_path: Path, rollback: list[str]) -> None:
     old, bad = release(tmp_path, 1), release(tmp_path, 2, {"geobot/bot/health.py": BROKEN_HEALTH})
     assert deploy(geobot, old).returncode == 0
     halted = deploy(geobot, bad)
@@ -163,14 +165,16 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
     assert "koreacentral stays out of rotation" in halted.stderr
     assert "to roll back, run `geobot deploy` with the previous code" in halted.stderr
     assert "Traceback" not in halted.stderr
-    monitor = {e["name"]: e["monitor_status"] for e in json.loads(
-        subprocess.run(["curl", "-s", declared(geobot).status_url()], capture_output=True, text=True).stdout)["endpoints"]}
+    status = get_json(declared(geobot).status_url())
+    assert status is not None
+    monitor = {e["name"]: e["monitor_status"] for e in status[1]["endpoints"]}
     assert monitor == {"koreacentral": "Disabled", "southeastasia": "Online"}
     assert versions(geobot)["southeastasia"] == version_of(old)
     served = geobot("--output", "json", "chat", "-m", "hi")
     assert served.returncode == 0 and json.loads(served.stdout.splitlines()[0])["data"]["region"] == "southeastasia"
 
-    rolled_back = deploy(geobot, old)
+    rolled_back = deploy(geobot, old, *rollback)
     assert rolled_back.returncode == 0, rolled_back.stdout + rolled_back.stderr
     assert set(versions(geobot).values()) == {version_of(old)}
-    assert progress(geobot)["current"] is None
+    assert (progress(geobot) or {}).get("current") is None
+    assert not any(endpoint.get("enabled") is False for endpoint in declared(geobot).router()["endpoints"])
