@@ -170,6 +170,8 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
     monitor = {e["name"]: e["monitor_status"] for e in status[1]["endpoints"]}
     assert monitor == {"koreacentral": "Disabled", "southeastasia": "Online"}
     assert versions(geobot)["southeastasia"] == version_of(old)
+    shown = geobot("status").stdout
+    assert "rolling update unfinished: region koreacentral is out of rotation at step failed" in shown
     served = geobot("--output", "json", "chat", "-m", "hi")
     assert served.returncode == 0 and json.loads(served.stdout.splitlines()[0])["data"]["region"] == "southeastasia"
 

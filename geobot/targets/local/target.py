@@ -65,7 +65,7 @@ class LocalTarget:
         )
 
     def status(self, journal: Journal) -> dict[str, Any]:
-        return local_status(self.config, journal.directory, journal.outputs())
+        return local_status(self.config, journal.directory, journal.outputs(), journal.stage("services").get("progress"))
 
     def summary(self, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         certificate = outputs.get("certificate", {})
