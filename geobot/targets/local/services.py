@@ -2,8 +2,9 @@
 
 configuration: the settings every bot reads from the vault at start (Key Vault's role in
   Azure): language endpoint and model, state store, health-cache time and a drill key made
-  once. The model file's digest is part of the settings' fingerprint, so bots restart when it
-  changes, not only when its path does.
+  once. The model file's digest and the bot app's (`[bot] app`: its spec and, for a directory,
+  its files) are part of the settings' fingerprint, so bots restart when they change, not only
+  when a path does. The app reaches each bot as GEOBOT_BOT_APP.
 services (always): the router and one bot per region running as declared; a crashed or
   missing process is started again, and a process no longer declared (a removed region) is
   stopped. A serving region whose code or settings changed is updated one region at a time
@@ -18,6 +19,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from geobot.bot import appspec
 from geobot.bot import settings as names
 from geobot.bot.version import code_version
 from geobot.config import Config
@@ -33,6 +35,12 @@ from geobot.targets.local.rollout import DRAIN_GRACE, RouterRotation, Supervisor
 
 SETTINGS_DIGEST = "GEOBOT_SETTINGS_DIGEST"  # in each bot's environment: changed settings restart it
 CODE_VERSION = "GEOBOT_CODE_VERSION"  # likewise the version of the code it runs (geobot.bot.version)
+BOT_APP = "GEOBOT_BOT_APP"
+
+
+def process_env(configuration: Mapping[str, Any]) -> dict[str, str]:
+    """What a bot starts with (its settings digest and app), from the configuration stage's outputs."""
+    return {SETTINGS_DIGEST: configuration.get("settings", ""), BOT_APP: configuration.get("app", appspec.SAMPLE)}
 
 
 def supervisor(ctx: StageContext) -> Supervisor:
@@ -58,7 +66,8 @@ class Configuration(Stage):
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         if not ctx.output_of("infrastructure"):
             return {}
-        return {**self.settings(ctx), "model_sha256": hashlib.sha256(self.config.bot.model.read_bytes()).hexdigest()}
+        return {**self.settings(ctx), "model_sha256": hashlib.sha256(self.config.bot.model.read_bytes()).hexdigest(),
+                "app": self.config.bot.app, "app_sha256": self.config.bot.app_spec.digest()}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         vault = Declarations.from_outputs(ctx.output_of("infrastructure")).vault()
@@ -68,7 +77,7 @@ class Configuration(Stage):
                 vault.set_secret(name, value)
         if vault.get_secret(names.DRILL_KEY) is None:
             vault.set_secret(names.DRILL_KEY, secrets.token_urlsafe(32))
-        return {"settings": fingerprint(self.inputs(ctx))}
+        return {"settings": fingerprint(self.inputs(ctx)), "app": self.config.bot.app}
 
 
 class Services(Stage):
@@ -82,7 +91,7 @@ class Services(Stage):
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
         processes = supervisor(ctx)
-        bots = bot_specs(declared, ctx.output_of("configuration").get("settings", ""))
+        bots = bot_specs(declared, ctx.output_of("configuration"))
         rotation = RouterRotation(declared, online_seconds(self.config))
         previous = Rollout.load(ctx.last_progress())
         stranded = previous.current if previous is not None and previous.current in bots else None
@@ -150,9 +159,9 @@ class Services(Stage):
                              "find the program holding them (`ss -ltnp`) and stop it")
 
 
-def bot_specs(declared: Declarations, settings_digest: str) -> dict[str, ProcessSpec]:
-    """Each region's bot as the services stage runs it: its settings and code digests in its environment."""
-    return declared.bot_specs({SETTINGS_DIGEST: settings_digest, CODE_VERSION: code_version()})
+def bot_specs(declared: Declarations, configuration: Mapping[str, Any]) -> dict[str, ProcessSpec]:
+    """Each region's bot as the services stage runs it: its settings, app and code version in its environment."""
+    return declared.bot_specs({**process_env(configuration), CODE_VERSION: code_version()})
 
 
 def _replaces_live(processes: Supervisor, spec: ProcessSpec) -> bool:
