@@ -36,9 +36,4 @@ Drill hook contract (exists only when the vault holds `geobot-drill-key`; otherw
 
 Faults accumulate until "clear", and each one invalidates the cached health result at once.
 Importing this package imports nothing heavy; `geobot.bot.app` pulls in aiohttp and the SDK.
-
-Updates: `geobot deploy` replaces the regions one at a time (`geobot.rollout`), so for a while
-the old and the new version serve side by side, and a conversation moves between them. Its
-state lives in the shared store, never in a bot; keeping that state readable across versions
-(a new field optional, an old one still written for one release) is the bot's concern.
 """
