@@ -30,12 +30,8 @@ class TrafficManagerRotation:
         self._client = _client(session)
         self._retry = session.retry
         self._profile = TrafficManager(session, resource_group, profile)
-        self.resource_group = resource_group
-        self.profile = profile
         self.endpoints = endpoints
-        self.online_timeout = online_timeout
-        self.poll = poll
-        self._sleep = sleep
+        self.online_timeout, self.poll, self._sleep = online_timeout, poll, sleep
 
     def take_out(self, region: str) -> None:
         self._set(region, "Disabled")
@@ -58,11 +54,14 @@ class TrafficManagerRotation:
         online = {name for name, status in self._profile.read().statuses().items() if status == "Online"}
         return [region for region, name in self.endpoints.items() if name in online]
 
+    def _where(self) -> tuple[str, str]:
+        return self._profile.resource_group, self._profile.profile
+
     def _read(self, region: str) -> tuple[str, str]:
         """(endpointStatus, endpointMonitorStatus) of the region's endpoint."""
         name = self.endpoints[region]
         endpoint = call(f"read Traffic Manager endpoint '{name}'",
-                        lambda: self._client.endpoints.get(self.resource_group, self.profile, ENDPOINT_TYPE, name),
+                        lambda: self._client.endpoints.get(*self._where(), ENDPOINT_TYPE, name),
                         retry=self._retry, role=ROLE)
         return _value(endpoint.endpoint_status), _value(endpoint.endpoint_monitor_status)
 
@@ -74,8 +73,8 @@ class TrafficManagerRotation:
         body = Endpoint(properties=EndpointProperties(endpoint_status=status))
         for attempt in range(self._retry.propagation_attempts + 1):
             try:
-                answer = call(action, lambda: self._client.endpoints.update(
-                    self.resource_group, self.profile, ENDPOINT_TYPE, name, body), retry=self._retry, role=ROLE)
+                answer = call(action, lambda: self._client.endpoints.update(*self._where(), ENDPOINT_TYPE, name, body),
+                              retry=self._retry, role=ROLE)
                 break
             except AzureConflict:
                 if attempt == self._retry.propagation_attempts:
