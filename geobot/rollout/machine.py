@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Phase = Literal["leaving", "out", "drained", "updated", "returning", "failed"]
 Action = Literal["take-out", "drain", "update", "check", "put-back", "done"]
-PHASES: tuple[Phase, ...] = ("leaving", "out", "drained", "updated", "returning", "failed")
+PHASES: tuple[Phase, ...] = get_args(Phase)
 _ACTION: dict[Phase, Action] = {"leaving": "take-out", "out": "drain", "drained": "update", "updated": "check",
                                 "returning": "put-back", "failed": "update"}
 
@@ -41,11 +41,10 @@ class Rollout:
     def begin(cls, changed: Iterable[str], previous: Mapping[str, Any] | None) -> Rollout:
         """A new rollout of `changed`; a region a killed or failed run left out of rotation comes first."""
         interrupted = cls.load(previous)
-        order = list(changed)
         if interrupted is None or interrupted.current is None:
-            return cls(tuple(order))
+            return cls(tuple(changed))
         first = interrupted.current
-        return cls((first, *(r for r in order if r != first)), current=first, phase=interrupted.phase,
+        return cls((first, *(r for r in changed if r != first)), current=first, phase=interrupted.phase,
                    out_at=interrupted.out_at, error=interrupted.error)
 
     @classmethod
