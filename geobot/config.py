@@ -58,6 +58,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_ROUTING": "routing",
     "GEOBOT_WEIGHTS": "weights",
     "GEOBOT_DOMAIN": "domain",
+    "GEOBOT_UPDATE": "update",
     "GEOBOT_PROBE_PATH": "probe.path",
     "GEOBOT_PROBE_INTERVAL": "probe.interval",
     "GEOBOT_PROBE_TIMEOUT": "probe.timeout",
@@ -227,6 +228,7 @@ class Config(_Frozen):
     aws: AwsSettings = AwsSettings()
     bot: BotSettings = BotSettings()
     domain: str | None = None
+    update: Literal["rolling", "all-at-once"] = "rolling"  # how a deploy restarts regions with new code
 
     @field_validator("domain")
     @classmethod

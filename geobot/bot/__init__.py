@@ -11,6 +11,7 @@ setting comes from the vault (names in `geobot.bot.settings`). Routes:
                                            was written: retrying elsewhere is safe).
     GET  /api/health                       deep check: 200/503 with one entry per component
     GET  /api/health/live                  liveness: 200 while the process serves
+                                           (both carry "version": the code's, geobot.bot.version)
     GET  /.well-known/acme-challenge/{t}   HTTP-01 key authorization from the vault
     GET|POST /api/drill                    the drill hook, below
 

@@ -3,7 +3,7 @@
 Only /api/messages is behind the SDK's JWT check (with the bot's app identity from the
 vault, or anonymous with a local vault); health, liveness, ACME and the drill hook answer
 without it, as Traffic Manager and Let's Encrypt send no token. Every response carries the
-serving region in `X-Geobot-Region`.
+serving region in `X-Geobot-Region`; both health answers carry the code's version.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from geobot.bot.host import open_bot
 from geobot.bot.services import DependencyDown, open_services
 from geobot.bot.settings import Settings, load_settings
 from geobot.bot.vaults import SecretSource, open_vault
+from geobot.bot.version import code_version
 
 REGION_HEADER = "X-Geobot-Region"
 log = logging.getLogger("geobot.bot")
@@ -55,6 +56,7 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAM
     if problem:
         services.problems["app"] = problem
         log.error("region %s: app unhealthy: %s", region, problem)
+    version = code_version()
 
     @jwt_authorization_decorator
     async def authorized_messages(request: web.Request) -> web.StreamResponse:
@@ -75,10 +77,10 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAM
 
     async def deep_health(request: web.Request) -> web.Response:
         status, body = await health.report()
-        return web.json_response(body, status=status)
+        return web.json_response({**body, "version": version}, status=status)
 
     async def live(request: web.Request) -> web.Response:
-        return web.json_response({"status": "alive", "region": region})
+        return web.json_response({"status": "alive", "region": region, "version": version})
 
     @web.middleware
     async def drill_latency(request: web.Request, handler) -> web.StreamResponse:

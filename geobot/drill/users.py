@@ -63,18 +63,24 @@ class Users:
         self.timeout = timeout
         self.seed = seed
         self.records: list[TurnRecord] = []
+        self.stop_at = 0.0
+
+    def stop(self, at: float) -> None:
+        """End the conversations at `at` (Unix seconds) instead, for a run whose end depends on events."""
+        self.stop_at = at
 
     async def run(self, stop_at: float) -> list[TurnRecord]:
+        self.stop_at = stop_at
         connector = aiohttp.TCPConnector(limit=len(self.names) + 4)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await asyncio.gather(*(self._user(session, index, name, stop_at) for index, name in enumerate(self.names)))
+            await asyncio.gather(*(self._user(session, index, name) for index, name in enumerate(self.names)))
         return self.records
 
-    async def _user(self, session: aiohttp.ClientSession, index: int, name: str, stop_at: float) -> None:
+    async def _user(self, session: aiohttp.ClientSession, index: int, name: str) -> None:
         rng = random.Random(f"{self.seed}-{name}")
         await asyncio.sleep(START_SPREAD * index / len(self.names))
         conversation, script, number = self._conversation(session, name), self.script(rng), 0
-        while time.time() < stop_at:
+        while time.time() < self.stop_at:
             step, text = script.step_name, script.text()
             turn = await conversation.say(text)
             if not turn.ok:
@@ -86,7 +92,7 @@ class Users:
                                            turn.status, turn.error, verdict))
             if verdict == "lost":
                 conversation, script, number = self._conversation(session, name), self.script(rng), number + 1
-            await asyncio.sleep(min(rng.uniform(*self.think), max(0.0, stop_at - time.time())))
+            await asyncio.sleep(min(rng.uniform(*self.think), max(0.0, self.stop_at - time.time())))
 
     def _conversation(self, session: aiohttp.ClientSession, name: str) -> Conversation:
         return Conversation(session, self.endpoint.url, user=name, server_hostname=self.endpoint.host,

@@ -408,3 +408,11 @@ def test_init_toml_explains_every_aws_setting() -> None:
     for variable in ("GEOBOT_AWS_CONNECT_INSTANCE_ID", "GEOBOT_AWS_PROBES", "GEOBOT_AWS_FAILOVER_AFTER",
                      "GEOBOT_AWS_FAILBACK", "GEOBOT_AWS_FAILBACK_AFTER", "GEOBOT_AWS_ONLINE_TIMEOUT"):
         assert variable in section, variable
+
+
+def test_updates_roll_one_region_at_a_time_unless_told_all_at_once(tmp_path: Path) -> None:
+    assert load(write(tmp_path, ""), {}, {}).update == "rolling"
+    assert load(write(tmp_path, ""), {"GEOBOT_UPDATE": "all-at-once"}, {}).update == "all-at-once"
+    assert load(write(tmp_path, 'update = "all-at-once"\n'), {}, {"update": "rolling"}).update == "rolling"
+    with pytest.raises(ConfigError, match=r"^update = 'blue-green'"):
+        load(write(tmp_path, 'update = "blue-green"\n'), {}, {})

@@ -64,14 +64,14 @@ class LocalTarget:
                 self.auto_approve,
             ),
             Configuration(self.config),
-            Services(),
+            Services(self.config),
             certificate_stage(self.config, self.env),
             Online(self.config),
             Smoke(self.config),
         )
 
     def status(self, journal: Journal) -> dict[str, Any]:
-        return local_status(self.config, journal.directory, journal.outputs())
+        return local_status(self.config, journal.directory, journal.outputs(), journal.stage("services").get("progress"))
 
     def summary(self, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         certificate = outputs.get("certificate", {})
