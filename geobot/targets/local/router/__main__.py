@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 async def serve(config: Path, settings: RouterSettings) -> int:
     """Run until SIGTERM or SIGINT; the exit code."""
-    from geobot.targets.local.router.server import Router  # aiohttp loads only once the config is valid
+    from geobot.targets.local.router.server import Router  # aiohttp and httptools load only once the config is valid
 
     router = Router(config, settings)
     stopping = asyncio.Event()
