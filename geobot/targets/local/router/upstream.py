@@ -15,6 +15,7 @@ import contextlib
 import ssl
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 from urllib.parse import urlsplit
 
 import httptools
@@ -70,8 +71,7 @@ class _Connection(asyncio.Protocol):
         self._exchange: _Exchange | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
