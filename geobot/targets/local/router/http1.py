@@ -96,13 +96,14 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._remote: str | None = None
-        self._queue: deque[Request] = deque()
+        self._queue: deque[Request | Response] = deque()  # a Response: a refusal, answered as is
         self._task: asyncio.Task[None] | None = None
         self._url = b""
         self._headers: Headers = []
         self._body: list[bytes] = []
         self._size = 0
         self._closing = False
+        self._broken = False  # unparseable input: nothing after it is read
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -115,12 +116,15 @@ class _Connection(asyncio.Protocol):
         self._closing = True
 
     def data_received(self, data: bytes) -> None:
+        if self._broken:
+            return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._closing = True  # the request before the upgrade is answered; nothing after it
+            self._broken = self._closing = True  # the request before the upgrade is answered; nothing after it
         except httptools.HttpParserError:
-            self._fail(400, "malformed HTTP request")
+            self._broken = True
+            self._enqueue(Response.json({"error": "malformed HTTP request"}, 400))
 
     # httptools callbacks
     def on_message_begin(self) -> None:
@@ -139,45 +143,48 @@ class _Connection(asyncio.Protocol):
 
     def on_body(self, chunk: bytes) -> None:
         self._size += len(chunk)
-        if self._size > MAX_BODY:
-            raise httptools.HttpParserError("body too large")  # ends feed_data; answered below
-        self._body.append(chunk)
+        if self._size <= MAX_BODY:  # beyond, the rest is read and dropped, so the client reads the 413
+            self._body.append(chunk)
 
     def on_message_complete(self) -> None:
-        request = Request(self._parser.get_method().decode(), self._url, self._headers, b"".join(self._body),
-                          self._listener.scheme, self._remote, self._parser.should_keep_alive())
-        self._queue.append(request)
+        if self._size > MAX_BODY:
+            self._broken = True
+            self._enqueue(Response.json({"error": f"the body is larger than {MAX_BODY} bytes"}, 413))
+            return
+        self._enqueue(Request(self._parser.get_method().decode(), self._url, self._headers, b"".join(self._body),
+                              self._listener.scheme, self._remote, self._parser.should_keep_alive()))
+
+    def _enqueue(self, item: Request | Response) -> None:
+        self._queue.append(item)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._serve())
             self._listener.busy.add(self._task)
             self._task.add_done_callback(self._listener.busy.discard)
 
-    def _fail(self, status: int, message: str) -> None:
-        if self._size > MAX_BODY:
-            status, message = 413, f"the body is larger than {MAX_BODY} bytes"
-        self._closing = True
-        if self._task is None and self._transport is not None:
-            response = Response.json({"error": message}, status)
-            self._transport.write(_head(response, close=True) + response.body)
-            self._transport.close()
-
     async def _serve(self) -> None:
         while self._queue:
-            request = self._queue.popleft()
+            item = self._queue.popleft()
+            if isinstance(item, Response):
+                self._write(item, close=True, head=False)
+                break
             try:
-                response = await self._listener.handler(request)
+                response = await self._listener.handler(item)
             except Exception:  # a bug must cost one request, not the connection's other requests
-                log.exception("request %s %r failed", request.method, request.target)
+                log.exception("request %s %r failed", item.method, item.target)
                 response = Response.json({"error": "internal router error"}, 500)
-            close = not request.keep_alive or (self._closing and not self._queue)
-            if self._transport is not None and not self._transport.is_closing():
-                body = b"" if request.method == "HEAD" else response.body
-                self._transport.write(_head(response, close) + body)
-                if close:
-                    self._transport.close()
+            close = not item.keep_alive or (self._closing and not self._queue)
+            self._write(response, close, item.method == "HEAD")
             if close:
-                self._queue.clear()
+                break
+        self._queue.clear()
         self._task = None
+
+    def _write(self, response: Response, close: bool, head: bool) -> None:
+        if self._transport is None or self._transport.is_closing():
+            return  # the client left; the request was still answered upstream and logged
+        self._transport.write(_head(response, close) + (b"" if head else response.body))
+        if close:
+            self._transport.close()
 
     def close_when_idle(self) -> None:
         """Shutdown: close now if no request is in hand, else right after answering it."""
