@@ -47,10 +47,6 @@ class Request:
         """The decoded path without the query, as logged."""
         return unquote(self.target.partition(b"?")[0].decode("latin-1"), errors="replace")
 
-    @property
-    def host(self) -> str:
-        return (self.header(b"host") or b"").decode("latin-1")
-
 
 @dataclass(slots=True)
 class Response:
@@ -61,9 +57,8 @@ class Response:
     length: bytes | None = None  # Content-Length of an answer to HEAD, which has no body
 
     @classmethod
-    def json(cls, document: Any, status: int = 200, headers: Headers | None = None) -> Response:
-        return cls(status, [(b"Content-Type", b"application/json; charset=utf-8"), *(headers or [])],
-                   json.dumps(document).encode())
+    def json(cls, document: Any, status: int = 200) -> Response:
+        return cls(status, [(b"Content-Type", b"application/json; charset=utf-8")], json.dumps(document).encode())
 
 
 Handler = Callable[[Request], Awaitable[Response]]
