@@ -9,7 +9,8 @@ Then sends the same POST from several concurrent clients straight to one upstrea
 through geobot's HTTPS listener and through HAProxy's, first over keep-alive connections, then
 with a new TLS connection per request. Prints p50/p99 latency, requests per second and the
 proxy process's CPU time per request (user + system, workers included), and geobot's ratio
-to HAProxy. Bounded: --requests per path and connection mode, loopback only, stops by itself.
+to HAProxy. The paths take turns (ROUNDS each), so a busy machine's swings fall on all of
+them; CPU per request is the steadiest figure on a shared machine. Bounded: --requests per path and connection mode, loopback only, stops by itself.
 
     python bench/router.py [--requests N] [--clients C] [--retry]   (with geobot installed)
 """
@@ -42,6 +43,7 @@ from geobot.certs.pfx import build_pfx
 
 HOST = "bench.localhost"
 WARM_UP = 20  # requests per client before measuring: connections, handshakes, upstream pools
+ROUNDS = 4  # each path's requests are sent in this many turns, interleaved with the other paths'
 UPSTREAM = """
 import sys
 from aiohttp import web
@@ -195,11 +197,18 @@ Proxy = tuple[str, str, int | None]  # (label, base URL, process id or None for 
 
 async def measure(proxies: list[Proxy], requests: int, clients: int, trust: ssl.SSLContext,
                   keep_alive: bool) -> dict[str, Result]:
-    results = {}
-    for label, base, pid in proxies:
-        tls = trust if base.startswith("https") else None
-        count = requests if keep_alive else requests // 4
-        results[label] = await load(f"{base}/api/messages", count, clients, tls, keep_alive, pid)
+    """Each path in turn, ROUNDS times over, so that a shared machine's changing load falls on all alike."""
+    results: dict[str, Result] = {label: Result([], 0.0, None if pid is None else 0.0) for label, _, pid in proxies}
+    count = (requests if keep_alive else requests // 4) // ROUNDS
+    for _ in range(ROUNDS):
+        for label, base, pid in proxies:
+            tls = trust if base.startswith("https") else None
+            part, total = await load(f"{base}/api/messages", count, clients, tls, keep_alive, pid), results[label]
+            total.latencies += part.latencies
+            total.elapsed += part.elapsed
+            total.cpu = None if part.cpu is None or total.cpu is None else total.cpu + part.cpu
+    for result in results.values():
+        result.latencies.sort()
     return results
 
 
