@@ -10,6 +10,7 @@ only when a PFX has to be checked.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import secrets
 import string
@@ -20,18 +21,33 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, Strict, StrictBool, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from geobot import naming, regions
+from geobot import naming, regions, wording
+from geobot.bot import appspec
 from geobot.errors import ConfigError
+from geobot.resources import luis_dir
 
 Int = Annotated[int, Strict()]
+Port = Annotated[int, BeforeValidator(lambda value: 0 if value == "auto" else value), Strict()]  # 0: chosen at deploy
+
+
+def _not_empty(value: object) -> object:
+    if isinstance(value, str) and not value.strip():  # Path("") would be the working directory
+        raise PydanticCustomError("empty", "is empty")
+    return value
+
+
+FilePath = Annotated[Path, BeforeValidator(_not_empty)]
 Float = Annotated[float, Strict()]  # an int is accepted too, a quoted number is not
 
 DEFAULT_FILE = Path("geobot.toml")
 LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory"
 AWS_DEFAULTS = {"global_region": "us-east-1", "regions": ("us-east-1", "us-west-2"), "routing": "priority"}
 SEE_INIT = "run `geobot init` for a commented geobot.toml listing every key"
+HEALTH_PATHS = ("/api/health", "/api/health/live")  # what every regional bot serves (geobot.bot.app)
+LEX_TEXT_MAX = 1024  # RecognizeText's text: 1-1024 characters
 
 # environment variable -> dotted config key
 ENV_VARS: dict[str, str] = {
@@ -72,15 +88,22 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AWS_FAILBACK_AFTER": "aws.failback_after",
     "GEOBOT_AWS_FAILBACK": "aws.failback",
     "GEOBOT_AWS_ONLINE_TIMEOUT": "aws.online_timeout",
+    "GEOBOT_BOT_MODEL": "bot.model",
+    "GEOBOT_BOT_APP": "bot.app",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
                       "local.hold_down", "azure.online_timeout", "aws.probes", "aws.failover_after",
                       "aws.failback_after", "aws.online_timeout"})
+PORT_KEYS = frozenset({"local.https_port", "local.http_port", "local.bot_port"})
 BOOL_KEYS = frozenset({"local.retry"})
 BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 SECRET_KEY = "certificate.pfx_password"
 FLAG_KEYS = frozenset(ENV_VARS.values()) - {SECRET_KEY}
+FLAG_NAMES = {"target": "--target", "name": "--name"}  # the keys the CLI's own options set (geobot --target, init --name)
+# the other variables geobot reads: the global options' and the tools'
+PROCESS_VARS = frozenset({"GEOBOT_CONFIG", "GEOBOT_STATE_DIR", "GEOBOT_OUTPUT", "GEOBOT_AUTO_APPROVE", "GEOBOT_VERBOSE",
+                          "GEOBOT_NO_COLOR", "GEOBOT_TERRAFORM", "GEOBOT_CERTBOT", "GEOBOT_DEBUG", "GEOBOT_EXPORT_PASSWORD"})
 
 
 class _Frozen(BaseModel):
@@ -103,7 +126,7 @@ class CertificateSettings(_Frozen):
     source: Literal["local-ca", "letsencrypt", "pfx"] = "local-ca"
     email: str | None = None
     acme_directory: str = "https://acme-staging-v02.api.letsencrypt.org/directory"  # staging: safe
-    pfx_path: Path | None = None
+    pfx_path: FilePath | None = None
     pfx_password: SecretStr | None = None  # from GEOBOT_PFX_PASSWORD or the prompt, never the file
     renew_days: Int = 30
 
@@ -111,9 +134,9 @@ class CertificateSettings(_Frozen):
 class LocalSettings(_Frozen):
     """The local target's loopback ports and its router's Traffic Manager / Front Door behaviour."""
 
-    https_port: Int = 8443
-    http_port: Int = 8080
-    bot_port: Int = 3978  # the first region's port; region i listens on bot_port + i
+    https_port: Port = 8443
+    http_port: Port = 8080
+    bot_port: Port = 3978  # the first region's port; region i listens on bot_port + i
     retry: StrictBool = False
     hold_down: Int = 0
 
@@ -153,6 +176,41 @@ class AwsSettings(_Frozen):
     online_timeout: Int = 600
 
 
+class BotSettings(_Frozen):
+    """The bot (`geobot.bot.appspec`) and its language model: a LUIS app export (4.x-7.x) or a CLU project export."""
+
+    model: FilePath = luis_dir() / "geobot.luis.json"  # the sample booking bot's
+    app: str = appspec.SAMPLE
+
+    @field_validator("app")
+    @classmethod
+    def _app(cls, app: str) -> str:
+        """Module form as written; directory form as an absolute path, so every target reads the same."""
+        try:
+            spec = appspec.parse(app)
+            appspec.check(spec)
+        except appspec.AppSpecError as exc:
+            raise ConfigError("bot.app", app, exc.rule, exc.fix) from None
+        return str(spec.directory) if spec.directory else app.strip()
+
+    @property
+    def app_spec(self) -> appspec.AppSpec:
+        return appspec.parse(self.app)
+
+    @field_validator("model")
+    @classmethod
+    def _model_file(cls, model: Path) -> Path:
+        try:
+            found = model.is_file()
+        except OSError as e:  # a name too long ...
+            raise ConfigError("bot.model", str(model), f"cannot be read: {wording.os_reason(e)}",
+                              "point bot.model (or GEOBOT_BOT_MODEL) at a LUIS or CLU JSON export") from None
+        if not found:
+            raise ConfigError("bot.model", str(model), "file not found",
+                              "point bot.model (or GEOBOT_BOT_MODEL) at a LUIS or CLU JSON export")
+        return model.resolve()
+
+
 class Config(_Frozen):
     """One deployment: its name, target, regions, routing, probes and certificate."""
 
@@ -167,8 +225,8 @@ class Config(_Frozen):
     local: LocalSettings = LocalSettings()
     azure: AzureSettings = AzureSettings()
     aws: AwsSettings = AwsSettings()
+    bot: BotSettings = BotSettings()
     domain: str | None = None
-    warnings: tuple[str, ...] = ()
 
     @field_validator("domain")
     @classmethod
@@ -193,6 +251,17 @@ class Config(_Frozen):
         return self
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """Advice that does not stop a run."""
+        warnings = []
+        if len(self.regions) == 1:
+            warnings.append(f"only one bot region ({self.regions[0]}): no failover; add a second region to regions")
+        if self.target == "aws" and not self.bot.app_spec.is_sample:
+            warnings.append(f"bot.app = {self.bot.app!r} is not deployed on aws: Lex V2 answers from bot.model's "
+                            "intents, with no bot server to run it; deploy it with target local or azure")
+        return tuple(warnings)
+
+    @property
     def host_name(self) -> str:
         """The router's public name: the custom domain, else the target's own name."""
         if self.domain:
@@ -210,7 +279,7 @@ class Config(_Frozen):
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """A JSON-able view of the inputs, without secrets, for pipeline input digests."""
-        return self.model_dump(mode="json", exclude={"warnings": True, "certificate": {"pfx_password"}})
+        return self.model_dump(mode="json", exclude={"certificate": {"pfx_password"}})
 
 
 def load(
@@ -218,9 +287,14 @@ def load(
     env: Mapping[str, str],
     flags: Mapping[str, object],
     prompt_secret: Callable[[str], str] | None = None,
+    path_flag: str = "--config",
 ) -> Config:
-    """Merge flags > env > file > defaults, validate all of it, check the PFX if one is used."""
-    data = _read_file(path)
+    """Merge flags > env > file > defaults, validate all of it, check the PFX if one is used.
+
+    `path_flag`: how the user gave `path` (--config or GEOBOT_CONFIG), for the messages about it.
+    """
+    _refuse_misspelt_variables(env)
+    data = _read_file(path, path_flag)
     sources: dict[str, str] = {}
     for var, key in ENV_VARS.items():
         if env.get(var):
@@ -233,14 +307,14 @@ def load(
             raise ConfigError(key, None, "cannot be given as a flag",
                               "set GEOBOT_PFX_PASSWORD or answer the prompt" if key == SECRET_KEY else SEE_INIT)
         _put(data, key, _parse_flag(key, value))
-        sources[key] = "the command line"
+        sources[key] = FLAG_NAMES.get(key, "the command line")
     if data.get("target") == "aws":
         for key, value in AWS_DEFAULTS.items():
             data.setdefault(key, value)
     try:
         config = Config.model_validate(data)
     except ValidationError as e:
-        raise _attributed(_from_pydantic(e), sources) from None
+        raise _attributed(_from_pydantic(e, sources), sources) from None
     except ConfigError as e:
         raise _attributed(e, sources) from None
     if config.certificate.source == "pfx":
@@ -263,18 +337,24 @@ def generate_name() -> str:
 # ---- reading and merging -------------------------------------------------------------------
 
 
-def _read_file(path: Path | None) -> dict[str, Any]:
+def _read_file(path: Path | None, path_flag: str) -> dict[str, Any]:
     if path is None:
-        if not DEFAULT_FILE.is_file():
+        if not DEFAULT_FILE.exists():
             return {}
-        path = DEFAULT_FILE
+        path, field = DEFAULT_FILE, str(DEFAULT_FILE)
+    else:
+        field = path_flag
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
-        raise ConfigError("--config", str(path), "file not found", "fix the path, or create it with `geobot init`") from None
+        raise ConfigError(field, str(path), "file not found", "fix the path, or create it with `geobot init`") from None
+    except IsADirectoryError:
+        fix = f"point {path_flag} at the config file" if field == path_flag else f"rename or remove it, or point {path_flag} at the config file"
+        raise ConfigError(field, None if field == str(path) else str(path), "is a directory, not a config file", fix) from None
     except OSError as e:
-        raise ConfigError("--config", str(path), f"cannot be read ({e.strerror})", "check the path and its permissions") from None
+        raise ConfigError(field, None if field == str(path) else str(path), f"cannot be read: {wording.os_reason(e)}",
+                          "check the path and its permissions") from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), None, "is not UTF-8 text", "save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
@@ -287,10 +367,26 @@ def _read_file(path: Path | None) -> dict[str, Any]:
         if "pfx_password" in certificate:
             raise ConfigError(SECRET_KEY, None, f"must not be stored in {path}",
                               "remove it from the file; set GEOBOT_PFX_PASSWORD or answer the prompt")
-        pfx = certificate.get("pfx_path")
-        if isinstance(pfx, str) and not Path(pfx).is_absolute():
-            certificate["pfx_path"] = str(path.parent / pfx)  # relative to the file, not the cwd
+    for table, key in (("certificate", "pfx_path"), ("bot", "model")):  # relative to the file, not the cwd
+        section = data.get(table)
+        given = section.get(key) if isinstance(section, dict) else None
+        if isinstance(given, str) and given.strip() and not Path(given).is_absolute():
+            section[key] = str(path.parent / given)
+    bot = data.get("bot")
+    if isinstance(bot, dict) and isinstance(bot.get("app"), str) and bot["app"].strip() \
+            and not appspec.MODULE_FORM.fullmatch(bot["app"].strip()):
+        bot["app"] = str(path.parent / bot["app"].strip())  # a directory, relative to the file
     return data
+
+
+def _refuse_misspelt_variables(env: Mapping[str, str]) -> None:
+    """A GEOBOT_* variable one typo away from one geobot reads would be silently ignored: refuse it."""
+    known = [*ENV_VARS, *PROCESS_VARS]
+    for var in env:
+        if var.startswith("GEOBOT_") and var not in known:
+            guess = wording.closest(var, known, cutoff=0.9)
+            if guess:
+                raise ConfigError(var, None, "is not a variable geobot reads", f"did you mean {guess}?")
 
 
 def _put(data: dict[str, Any], key: str, value: object) -> None:
@@ -307,6 +403,8 @@ def _parse_env(var: str, key: str, raw: str) -> object:
         if raw.strip().lower() not in BOOLS:
             raise ConfigError(var, raw, "must be true or false", f"set {var}=1 or {var}=0")
         return BOOLS[raw.strip().lower()]
+    if key in PORT_KEYS and raw.strip().lower() == "auto":
+        return 0
     if key in INT_KEYS:
         try:
             return int(raw)
@@ -338,14 +436,62 @@ def _parse_text(origin: str, key: str, raw: str) -> object:
     return raw
 
 
-def _from_pydantic(error: ValidationError) -> ConfigError:
+def _from_pydantic(error: ValidationError, sources: Mapping[str, str]) -> ConfigError:
+    """pydantic's first complaint as a ConfigError: the key, what it must be, and a fix from the template."""
     first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
+    path = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    field = ".".join(path)
+    value = None if field == SECRET_KEY or first["type"] == "extra_forbidden" else first.get("input")
     if first["type"] == "extra_forbidden":
-        return ConfigError(field, None, "unknown key", f"check its spelling; {SEE_INIT}")
-    value = None if field == SECRET_KEY else first.get("input")
-    rule = first["msg"][0].lower() + first["msg"][1:]
-    return ConfigError(field, value, rule, _PYDANTIC_FIXES.get(first["type"], SEE_INIT))
+        known = [".".join([*path[:-1], key]) for key in wording.keys_at(Config, path[:-1]) if key != "pfx_password"]
+        guess = wording.closest(field, known)
+        fix = f"did you mean `{guess}`?" if guess else f"remove it or check its spelling; {SEE_INIT}"
+        return ConfigError(field, None, wording.rule(first), fix)
+    allowed = wording.choices_at(Config, path)
+    rule = wording.rule(first, [f'"{choice}"' for choice in allowed])
+    if len(path) < len([part for part in first["loc"] if part != "[key]"]):
+        rule = f"every item {rule}"  # one item of a list is wrong
+    guess = wording.closest(str(first.get("input")), allowed) if allowed else None
+    if guess:
+        fix = f'did you mean "{guess}"?'
+    elif first["type"] in ("model_type", "model_attributes_type"):
+        fix = f"write it as a [{field}] section; {SEE_INIT}"
+    else:
+        example = _example(path, sources.get(field))
+        fix = f"write e.g. {example}" if example else SEE_INIT
+    return ConfigError(field, value, rule, fix)
+
+
+def _example(path: Sequence[str], source: str | None) -> str | None:
+    """A valid setting of the key as its source writes it: geobot.toml (from the template) or an env var."""
+    template = tomllib.loads(re.sub(r"(?m)^# (\w+ = )", r"\1", init_toml("mybot42")))  # commented-out keys too
+    section = len(path) > 1 and wording.model_at(Config, path[:1]) is not None  # [probe], [certificate] ...
+    value = template.get(path[0], {}).get(path[1]) if section else template.get(path[0]) if path else None
+    if value is None:
+        return None
+    if source in ENV_VARS:
+        return f"{source}={_env_text(value)}"
+    return f"{path[1]} = {_toml(value)} under [{path[0]}]" if section else f"{path[0]} = {_toml(value)}"
+
+
+def _env_text(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return ",".join(f"{key}={item}" for key, item in value.items())
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
+    return str(value)
 
 
 def _attributed(error: ConfigError, sources: Mapping[str, str]) -> ConfigError:
@@ -354,36 +500,24 @@ def _attributed(error: ConfigError, sources: Mapping[str, str]) -> ConfigError:
     return ConfigError(error.field, error.value, f"{error.rule} (set by {source})", error.hint) if source else error
 
 
-_PYDANTIC_FIXES = {
-    "literal_error": "use one of the values listed",
-    "int_type": "write a whole number without quotes",
-    "int_parsing": "write a whole number",
-    "string_type": "write the value in double quotes",
-    "tuple_type": 'write a list, e.g. ["koreacentral", "southeastasia"]',
-    "model_type": f"write it as a [table]; {SEE_INIT}",
-    "dict_type": "write a table of region = weight",
-    "float_type": "write a number without quotes",
-}
-
-
 def _with_checked_pfx(config: Config, prompt_secret: Callable[[str], str] | None) -> Config:
-    from geobot.certs.pfx import PfxError, PfxPasswordError, verify_pfx  # cryptography is slow to import
+    from geobot.certs.pfx import PfxError, PfxPasswordError, check_format, verify_pfx  # cryptography is slow to import
 
     cert = config.certificate
     assert cert.pfx_path is not None  # the model requires it for source "pfx"
     try:
         data = cert.pfx_path.read_bytes()
+        check_format(data)  # before a password is asked for, or blamed
+        password = cert.pfx_password
+        if password is None:
+            if prompt_secret is None:
+                raise ConfigError(SECRET_KEY, None, "is needed to open the PFX",
+                                  "set GEOBOT_PFX_PASSWORD, or run in a terminal to be asked for it")
+            password = SecretStr(prompt_secret(f"Password for {cert.pfx_path}"))
+        verify_pfx(data, password.get_secret_value(), config.host_name)
     except OSError as e:
         raise ConfigError("certificate.pfx_path", str(cert.pfx_path), f"cannot be read ({e.strerror})",
                           "point certificate.pfx_path (or GEOBOT_PFX_PATH) at a readable .pfx file") from None
-    password = cert.pfx_password
-    if password is None:
-        if prompt_secret is None:
-            raise ConfigError(SECRET_KEY, None, "is needed to open the PFX",
-                              "set GEOBOT_PFX_PASSWORD, or run in a terminal to be asked for it")
-        password = SecretStr(prompt_secret(f"Password for {cert.pfx_path}"))
-    try:
-        verify_pfx(data, password.get_secret_value(), config.host_name)
     except PfxPasswordError as e:
         raise ConfigError(SECRET_KEY, None, e.message, e.hint) from None
     except PfxError as e:
@@ -392,13 +526,10 @@ def _with_checked_pfx(config: Config, prompt_secret: Callable[[str], str] | None
 
 
 def _completed(config: Config) -> Config:
-    """Fill what the rules imply: default weights of 1, and warnings that do not stop a run."""
-    update: dict[str, Any] = {}
-    if config.routing == "weighted":
-        update["weights"] = {region: config.weights.get(region, 1) for region in config.regions}
-    if len(config.regions) == 1:
-        update["warnings"] = (f"only one bot region ({config.regions[0]}): no failover; add a second region to regions",)
-    return config.model_copy(update=update)
+    """Fill what the rules imply: regions left out of weighted routing weigh 1."""
+    if config.routing != "weighted":
+        return config
+    return config.model_copy(update={"weights": {region: config.weights.get(region, 1) for region in config.regions}})
 
 
 # ---- rules ---------------------------------------------------------------------------------
@@ -417,7 +548,7 @@ def _check_regions(config: Config) -> None:
     target = config.target
     if config.global_region not in regions.global_regions(target):
         raise ConfigError("global_region", config.global_region, f"is not a known {_cloud(target)} region",
-                          _suggest(regions.global_regions(target), target))
+                          _suggest(regions.global_regions(target), target, config.global_region))
     if not config.regions:
         raise ConfigError("regions", [], "needs at least one bot region (two or more for failover)",
                           'list regions, e.g. regions = ["koreacentral", "southeastasia"]')
@@ -425,7 +556,7 @@ def _check_regions(config: Config) -> None:
     for region in config.regions:
         if region not in known:
             what = "region where Amazon Lex V2 runs" if target == "aws" else f"known {_cloud(target)} region"
-            raise ConfigError("regions", region, f"is not a {what}", _suggest(known, target))
+            raise ConfigError("regions", region, f"is not a {what}", _suggest(known, target, region))
     duplicates = sorted({r for r in config.regions if config.regions.count(r) > 1})
     if duplicates:
         raise ConfigError("regions", duplicates[0], "is listed twice", "list each bot region once")
@@ -440,15 +571,19 @@ def _check_routing(config: Config) -> None:
                           'set routing = "weighted" or remove weights')
     for region, weight in config.weights.items():
         if region not in config.regions:
+            guess = wording.closest(region, config.regions)
             raise ConfigError(f"weights.{region}", weight, "names a region that is not in regions",
-                              "weigh only the bot regions listed in regions")
+                              f"did you mean {guess}?" if guess else "weigh only the bot regions listed in regions")
         if not 1 <= weight <= 1000:
             raise ConfigError(f"weights.{region}", weight, "must be 1-1000", "pick a weight from 1 to 1000")
 
 
 def _check_probe(target: str, probe: ProbeSettings) -> None:
-    if not probe.path.startswith("/") or any(c.isspace() for c in probe.path):
-        raise ConfigError("probe.path", probe.path, 'must start with "/" and contain no spaces', 'e.g. "/api/health"')
+    if probe.path not in HEALTH_PATHS:
+        guess = wording.closest(probe.path, HEALTH_PATHS)
+        raise ConfigError("probe.path", probe.path, "must be a health endpoint the bots serve: "
+                          '"/api/health" (every component) or "/api/health/live" (the process only)',
+                          f'did you mean "{guess}"?' if guess else 'write path = "/api/health" under [probe]')
     if target == "azure":
         if probe.interval not in (10, 30):
             raise ConfigError("probe.interval", probe.interval, "Traffic Manager probes every 10 or 30 seconds",
@@ -476,7 +611,8 @@ def _check_certificate(config: Config) -> None:
                           "set certificate.email or GEOBOT_CERT_EMAIL")
     if not _is_acme_url(cert.acme_directory):
         raise ConfigError("certificate.acme_directory", cert.acme_directory,
-                          "must be an https URL (http only for localhost)", f"e.g. {LETSENCRYPT_PRODUCTION}")
+                          "must be an https URL with a valid host name (http only for localhost)",
+                          f"e.g. {LETSENCRYPT_PRODUCTION}")
     if cert.source == "pfx" and cert.pfx_path is None:
         raise ConfigError("certificate.pfx_path", None, "is required when certificate.source is pfx",
                           "set certificate.pfx_path or GEOBOT_PFX_PATH to the .pfx file")
@@ -486,16 +622,18 @@ def _check_local(config: Config) -> None:
     local = config.local
     _within("certificate.renew_days", config.certificate.renew_days, 1, 365, "")
     _within("local.hold_down", local.hold_down, 0, 3600, "")
-    ports = {"local.https_port": local.https_port, "local.http_port": local.http_port}
+    ports = {field: port for field, port in (("local.https_port", local.https_port),
+                                             ("local.http_port", local.http_port)) if port}  # 0: auto
     last_bot = local.bot_port + len(config.regions) - 1
     for field, port in {**ports, "local.bot_port": local.bot_port}.items():
-        _within(field, port, 1024, 65535 - len(config.regions) if field == "local.bot_port" else 65535,
-                " (an unprivileged port)")
+        if port:
+            _within(field, port, 1024, 65535 - len(config.regions) if field == "local.bot_port" else 65535,
+                    ' (an unprivileged port, or "auto")')
     for field, port in ports.items():
-        if local.bot_port <= port <= last_bot:
+        if local.bot_port and local.bot_port <= port <= last_bot:
             raise ConfigError(field, port, f"clashes with the bot ports {local.bot_port}-{last_bot}",
                               "choose another port, or move local.bot_port")
-    if local.https_port == local.http_port:
+    if local.https_port and local.https_port == local.http_port:
         raise ConfigError("local.http_port", local.http_port, "is the same as local.https_port", "choose two ports")
 
 
@@ -531,6 +669,9 @@ def _check_aws(config: Config) -> None:
         if len(config.regions) < 2:
             raise ConfigError("regions", list(config.regions), "the aws target needs two or more regions: a primary and "
                               "where its callers go when it fails", 'list two, e.g. regions = ["us-east-1", "us-west-2"]')
+        if config.domain is not None:
+            raise ConfigError("domain", config.domain, "the aws target serves no host name: callers reach Lex through "
+                              "Amazon Connect", "remove domain (a custom domain is for the local and azure targets)")
         if config.global_region != config.regions[0]:
             raise ConfigError("global_region", config.global_region, f"on aws must be the primary, the first of regions "
                               f"({config.regions[0]}): the region map, the region check and Amazon Connect live there",
@@ -541,6 +682,12 @@ def _check_aws(config: Config) -> None:
     if not aws.test_utterance.strip():
         raise ConfigError("aws.test_utterance", aws.test_utterance, "must not be empty: every probe sends it to the bot",
                           'use an utterance of the expected intent, e.g. "book a table"')
+    if len(aws.test_utterance) > LEX_TEXT_MAX:
+        raise ConfigError("aws.test_utterance", aws.test_utterance, f"is longer than the {LEX_TEXT_MAX} characters Lex "
+                          "accepts", 'use a short utterance of the expected intent, e.g. "book a table"')
+    if not aws.expected_intent.strip():  # any other name is checked against the model's intents (aws preflight)
+        raise ConfigError("aws.expected_intent", aws.expected_intent, "must not be empty: every probe checks it",
+                          'name an intent of bot.model, e.g. "BookTable"')
     if not 0 <= aws.min_confidence <= 1:
         raise ConfigError("aws.min_confidence", aws.min_confidence, "must be 0-1 (Lex's NLU confidence score)",
                           "set aws.min_confidence to e.g. 0.8")
@@ -555,12 +702,24 @@ def _check_aws(config: Config) -> None:
 
 
 def _is_acme_url(url: str) -> bool:
-    parts = urlsplit(url)
-    if not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a malformed port or IPv6 literal
+        return False
+    if not host or not (naming.is_host_name(host) or _is_ip(host)):
         return False
     if parts.scheme == "https":
         return True
     return parts.scheme == "http" and _is_loopback(parts.hostname)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:
@@ -576,7 +735,10 @@ def _cloud(target: str) -> str:
     return "AWS" if target == "aws" else "Azure"
 
 
-def _suggest(known: frozenset[str], target: str) -> str:
+def _suggest(known: frozenset[str], target: str, given: str) -> str:
+    guess = wording.closest(given, known, cutoff=0.8)  # a region of the other cloud is no near miss
+    if guess:
+        return f'did you mean "{guess}"?'
     if len(known) <= 12:
         return "use one of " + ", ".join(sorted(known))
     if target == "aws":

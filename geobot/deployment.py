@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from geobot import wording
 from geobot.certs.pfx import describe
 from geobot.errors import ConfigError
 from geobot.pipeline.journal import Journal
@@ -25,8 +26,10 @@ T = TypeVar("T")
 
 class Deployment:
     def __init__(self, journal: Journal, runner: Runner, target: Target, reporter: Reporter,
-                 approve: Callable[[str], bool]) -> None:
+                 approve: Callable[[str], bool], state_dir_flag: str = "--state-dir") -> None:
+        """`state_dir_flag`: how the user gave the state directory (--state-dir or GEOBOT_STATE_DIR)."""
         self.journal = journal
+        self.state_dir_flag = state_dir_flag
         self.runner = runner
         self.target = target
         self.reporter = reporter
@@ -38,8 +41,8 @@ class Deployment:
             directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             directory.mkdir(exist_ok=True, mode=0o700)
         except OSError as exc:
-            raise ConfigError("--state-dir", str(directory.parent), f"cannot be created ({exc.strerror})",
-                              "choose a writable directory with --state-dir or GEOBOT_STATE_DIR") from exc
+            raise ConfigError(self.state_dir_flag, str(directory.parent), f"cannot be created: {wording.os_reason(exc)}",
+                              f"give {self.state_dir_flag} a directory you can write to") from exc
 
     def plan(self, command: str, *, preview: bool) -> tuple[Plan, dict[str, str]]:
         """What `command` would do. With `preview`, stages that can (Terraform) say what would change."""

@@ -32,11 +32,19 @@ class ConfigError(InputError):
     """A configuration field breaks a rule: names the field, the value, the rule and a fix."""
 
     def __init__(self, field: str, value: object, rule: str, fix: str) -> None:
-        shown = "" if value is None else f" = {value!r}"
+        shown = "" if value is None else f" = {_shown(value)}"
         super().__init__(f"{field}{shown}: {rule}", fix)
         self.field = field
         self.value = value
         self.rule = rule
+
+
+def _shown(value: object, limit: int = 200) -> str:
+    """The value as the user wrote it, cut short when long: one line stays one line."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 20]}… ({len(value) if isinstance(value, str) else len(text)} characters)"
 
 
 class PrerequisiteError(InputError):

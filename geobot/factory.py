@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from geobot import wording
 from geobot.errors import ConfigError, InputError, NoDeployment
 from geobot.ui import Redactor, Reporter, make_reporter
 
@@ -33,6 +34,8 @@ class Options:
     auto_approve: bool = False
     verbose: bool = False
     color: bool = True
+    config_flag: str = "--config"  # how the user gave config_path: the flag or GEOBOT_CONFIG
+    state_dir_flag: str = "--state-dir"  # the flag or GEOBOT_STATE_DIR
 
 
 class Factory:
@@ -55,12 +58,22 @@ class Factory:
 
         flags = {"target": self.options.target} if self.options.target else {}
         prompt = self._prompt_secret if self.interactive else None
-        loaded = configuration.load(self.options.config_path, self.env, flags, prompt)
+        loaded = configuration.load(self.options.config_path, self.env, flags, prompt, self.options.config_flag)
         if loaded.certificate.pfx_password is not None:
             self.redact.add(loaded.certificate.pfx_password.get_secret_value())
         for warning in loaded.warnings:
             self.reporter.warning(warning)
         return loaded
+
+    def language_model(self, target: str | None = None):  # -> geobot.nlu.fit.Fit
+        """The [bot] model checked for the target (the configured one unless given): every problem
+        stops the command (exit 2), what the target drops is warned of."""
+        from geobot.nlu.fit import check
+
+        fit = check(self.config.bot.model, target or self.config.target)
+        for warning in fit.warnings:
+            self.reporter.warning(warning)
+        return fit
 
     @staticmethod
     def _prompt_secret(label: str) -> str:
@@ -96,11 +109,16 @@ class Factory:
     def deployment_dir(self) -> Path:
         """Where this deployment lives; checked, not created (a refused command leaves nothing)."""
         directory = self.options.state_dir / self.config.name
-        existing = next(p for p in (directory, *directory.parents) if p.exists())
+        flag = self.options.state_dir_flag
+        try:
+            existing = next(p for p in (directory, *directory.parents) if p.exists())
+        except OSError as exc:  # a name too long, a loop of links ...
+            raise ConfigError(flag, str(self.options.state_dir), f"cannot be used: {wording.os_reason(exc)}",
+                              f"give {flag} a directory you can write to") from None
         if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-            why = "is not writable" if existing.is_dir() else f"cannot be created ({existing} is not a directory)"
-            raise ConfigError("--state-dir", str(self.options.state_dir), why,
-                              "choose a writable directory with --state-dir or GEOBOT_STATE_DIR")
+            why = f"{existing} is not writable" if existing.is_dir() else f"{existing} is a file, not a directory"
+            raise ConfigError(flag, str(self.options.state_dir), f"cannot be created: {why}",
+                              f"give {flag} a directory you can write to")
         return directory
 
     @cached_property
@@ -134,4 +152,4 @@ class Factory:
                                "deploy it with `geobot deploy`, or point --state-dir / --config at it")
         journal.load()
         runner = Runner(journal, self.reporter.emit, resume_command)
-        return Deployment(journal, runner, self.target(), self.reporter, approve)
+        return Deployment(journal, runner, self.target(), self.reporter, approve, self.options.state_dir_flag)

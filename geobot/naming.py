@@ -145,6 +145,11 @@ def is_dns_name(name: str) -> bool:
             and all(_LABEL.fullmatch(label) for label in labels))
 
 
+def is_host_name(name: str) -> bool:
+    """A host name a URL may hold: LDH labels of 1-63 characters, at most 253 in all (one label is enough)."""
+    return len(name) <= 253 and all(_LABEL.fullmatch(label) for label in name.lower().split("."))
+
+
 def is_email(address: str) -> bool:
     """An address an ACME server accepts: a plain local part at a public host name."""
     local, at, domain = address.rpartition("@")

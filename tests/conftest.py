@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from geobot.targets.local.ports import allocate
 
 EXPORT_PASSWORD = "export-password-for-tests"
 
@@ -25,41 +27,32 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def free_port() -> int:
-    """A loopback TCP port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port nothing uses, chosen as geobot chooses `auto` ports: outside the ephemeral
+    range, so no outgoing connection can take it before the test's server binds it."""
+    return allocate()
 
 
-def free_port_block(count: int) -> int:
-    """The first of `count` consecutive free loopback ports (the bots listen on bot_port + i)."""
-    for _ in range(50):
-        base = free_port()
-        if base + count < 65000 and all(_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError("no block of free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def local_deployment_env() -> dict[str, str]:
-    """Settings for a local deployment in a test: free loopback ports, 1-second probes."""
-    base = free_port_block(10)
+def local_deployment_env(*, explicit: bool = False) -> dict[str, str]:
+    """Settings for a local deployment in a test: ports geobot chooses (or, `explicit`, chosen here
+    as it would), 1-second probes."""
+    base = allocate(10) if explicit else 0
+    ports = (base, base + 1, base + 2) if explicit else ("auto",) * 3
     return {
-        "GEOBOT_LOCAL_HTTPS_PORT": str(base),
-        "GEOBOT_LOCAL_HTTP_PORT": str(base + 1),
-        "GEOBOT_LOCAL_BOT_PORT": str(base + 2),
+        "GEOBOT_LOCAL_HTTPS_PORT": str(ports[0]),
+        "GEOBOT_LOCAL_HTTP_PORT": str(ports[1]),
+        "GEOBOT_LOCAL_BOT_PORT": str(ports[2]),
         "GEOBOT_PROBE_INTERVAL": "1",
         "GEOBOT_PROBE_TIMEOUT": "1",
         "GEOBOT_EXPORT_PASSWORD": EXPORT_PASSWORD,
     }
+
+
+def deployed_ports(deployment: Path) -> dict[str, int]:
+    """The ports a local deployment was given: {"https", "http", "bot" (the first region's)}."""
+    outputs = json.loads((deployment / "journal.json").read_text())["stages"]["infrastructure"]["outputs"]
+    router = json.loads(Path(outputs["global"]["router"]).read_text())
+    first = min(outputs["regions"].values(), key=lambda region: region["priority"])
+    return {"https": router["https_port"], "http": router["http_port"], "bot": first["port"]}
 
 
 @pytest.fixture

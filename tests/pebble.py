@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from geobot.targets.local.ports import allocate
 import trustme
 
 START_TIMEOUT = 15.0
@@ -46,17 +48,16 @@ class Pebble:
 
 
 def free_port() -> int:
-    """A loopback port free for both TCP and UDP (the mock DNS listens on both)."""
+    """A loopback port free for both TCP and UDP (the mock DNS listens on both), outside the
+    ephemeral range as geobot chooses its own."""
     while True:
-        with socket.socket() as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
+        port = allocate()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            try:
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 @contextlib.contextmanager

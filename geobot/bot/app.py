@@ -19,9 +19,12 @@ from microsoft_agents.hosting.core import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization import AuthTypes
 
 from geobot.bot.acme import ACME_PATH, acme_handler
-from geobot.bot.agent import BookingAgent, ConflictingTurns, on_turn_error
+from geobot.bot.agent import ConflictingTurns, on_turn_error
+from geobot.bot.appspec import SAMPLE
+from geobot.bot.contract import BotContext
 from geobot.bot.drill import DRILL_PATH, Faults, drill_handler
 from geobot.bot.health import HealthCheck
+from geobot.bot.host import open_bot
 from geobot.bot.services import DependencyDown, open_services
 from geobot.bot.settings import Settings, load_settings
 from geobot.bot.vaults import SecretSource, open_vault
@@ -30,8 +33,8 @@ REGION_HEADER = "X-Geobot-Region"
 log = logging.getLogger("geobot.bot")
 
 
-def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Application:
-    """The bot for one region; bad or missing settings make it unhealthy, never stop it."""
+def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAMPLE) -> web.Application:
+    """The bot `app` (`geobot.bot.appspec`) for one region; bad settings or a bot that cannot load make it unhealthy, never stop it."""
     vault: SecretSource | None = None
     try:
         vault = open_vault(vault_url)
@@ -48,12 +51,15 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Applica
         connection_manager=MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
     )
     adapter.on_turn_error = on_turn_error
-    agent = BookingAgent(services)
+    deliver, problem = open_bot(app, BotContext(services, vault), adapter)
+    if problem:
+        services.problems["app"] = problem
+        log.error("region %s: app unhealthy: %s", region, problem)
 
     @jwt_authorization_decorator
     async def authorized_messages(request: web.Request) -> web.StreamResponse:
         try:
-            return await adapter.process(request, agent)
+            return await deliver(request)
         except DependencyDown as exc:
             return web.json_response({"error": "dependency down", "component": exc.component,
                                       "reason": exc.reason}, status=503)
@@ -61,9 +67,10 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Applica
             return web.json_response({"error": "the conversation is being answered elsewhere"}, status=409)
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        if "identity" in services.problems:  # without an identity the JWT check cannot be right
-            return web.json_response({"error": "not configured", "component": "identity",
-                                      "reason": services.problems["identity"]}, status=503)
+        for component in ("identity", "app"):  # without an identity the JWT check cannot be right
+            if component in services.problems:
+                return web.json_response({"error": "not configured", "component": component,
+                                          "reason": services.problems[component]}, status=503)
         return await authorized_messages(request)
 
     async def deep_health(request: web.Request) -> web.Response:

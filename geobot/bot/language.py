@@ -27,7 +27,7 @@ class Language(Protocol):
 
 
 class LocalLanguage:
-    """The recognizer trained from `luis/` at start; answers in microseconds, in-process."""
+    """The recognizer trained at start from the bot's model (the sample's by default); answers in microseconds, in-process."""
 
     def __init__(self, model_path: Path | None = None) -> None:
         path = model_path or default_model_path()

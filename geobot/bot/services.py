@@ -11,7 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from opentelemetry import trace
 
 from geobot.bot.drill import Faults
 from geobot.bot.language import PROBE_TEXT, CluLanguage, Language, LocalLanguage
@@ -21,6 +25,7 @@ from geobot.nlu.recognizer import Prediction
 from geobot.targets.local.store import PreconditionFailed
 
 log = logging.getLogger("geobot.bot")
+tracer = trace.get_tracer("geobot.bot")  # a no-op until geobot.bot.telemetry configures tracing
 
 
 class DependencyDown(Exception):
@@ -46,14 +51,14 @@ class Services:
             raise DependencyDown("language", "fault injected: nlu-down")
         if self.language is None:
             raise DependencyDown("language", self.problems.get("language", "not configured"))
-        return await self._bounded("language", self.language.recognize(text))
+        return await self._bounded("language", "recognize", self.language.recognize(text))
 
     async def read(self, key: str) -> tuple[dict, str] | None:
-        return await self._bounded("store", asyncio.to_thread(self._store().read, key))
+        return await self._bounded("store", "read", asyncio.to_thread(self._store().read, key))
 
     async def write(self, key: str, doc: dict, etag: str | None) -> str:
         """Raises PreconditionFailed (not DependencyDown) when another turn wrote first."""
-        return await self._bounded("store", asyncio.to_thread(self._store().write, key, doc, etag))
+        return await self._bounded("store", "write", asyncio.to_thread(self._store().write, key, doc, etag))
 
     async def check_language(self) -> str:
         await self.recognize(PROBE_TEXT)
@@ -77,15 +82,19 @@ class Services:
             raise DependencyDown("store", self.problems.get("store", "not configured"))
         return self.store
 
-    async def _bounded(self, component: str, work):
-        try:
-            return await asyncio.wait_for(work, self.timeout)
-        except (DependencyDown, PreconditionFailed):
-            raise
-        except TimeoutError as exc:
-            raise DependencyDown(component, f"no answer within {self.timeout:g}s") from exc
-        except Exception as exc:  # geobot's errors say where and what; others only their kind
-            raise DependencyDown(component, getattr(exc, "message", exc.__class__.__name__)) from exc
+    async def _bounded(self, component: str, operation: str, work):
+        """One dependency call; within a traced request, a client span (an Application Insights dependency)."""
+        traced = trace.get_current_span().is_recording()  # not for health probes (geobot.bot.telemetry)
+        with tracer.start_as_current_span(f"{component} {operation}", kind=trace.SpanKind.CLIENT,
+                                          attributes={"geobot.dependency": component}) if traced else nullcontext():
+            try:
+                return await asyncio.wait_for(work, self.timeout)
+            except (DependencyDown, PreconditionFailed):
+                raise
+            except TimeoutError as exc:
+                raise DependencyDown(component, f"no answer within {self.timeout:g}s") from exc
+            except Exception as exc:  # geobot's errors say where and what; others only their kind
+                raise DependencyDown(component, getattr(exc, "message", exc.__class__.__name__)) from exc
 
     async def close(self) -> None:
         if self.language is not None:
@@ -101,7 +110,8 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> S
     if "language" not in services.problems and settings.language_endpoint:
         try:
             if settings.language_endpoint == "local":
-                services.language = LocalLanguage()
+                model = settings.language_model
+                services.language = LocalLanguage(Path(model) if model else None)
             else:
                 services.language = CluLanguage(settings.language_endpoint, settings.language_key,
                                                 settings.language_project, settings.language_deployment)
@@ -109,7 +119,7 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> S
             services.problems["language"] = getattr(exc, "message", exc.__class__.__name__)
     if "store" not in services.problems and settings.store_url:
         try:
-            services.store = open_store(settings.store_url, settings.store_key)
+            services.store = open_store(settings.store_url, settings.store_key, settings.region)
         except Exception as exc:
             services.problems["store"] = f"cannot open the store: {getattr(exc, 'message', exc.__class__.__name__)}"
     for component, reason in sorted(services.problems.items()):

@@ -6,6 +6,8 @@ Language resource while sharing the rest.
 
     geobot-language-endpoint[-<region>]   "local" (recognizer trained from luis/) or
                                           https://<name>.cognitiveservices.azure.com   required
+    geobot-language-model                 with "local": absolute path of the model the recognizer
+                                          trains from (default: the sample luis/geobot.luis.json)
     geobot-language-key[-<region>]        Language resource key; absent: the managed identity
                                           (a Microsoft Entra token, as in Azure, where
                                           Terraform turns the keys off)
@@ -13,7 +15,8 @@ Language resource while sharing the rest.
     geobot-language-deployment            CLU deployment name        (default: production)
     geobot-store-url                      sqlite:///abs/path.db, or the Cosmos DB endpoint
                                           https://<acct>.documents.azure.com:443/
-                                          [?database=geobot&container=conversations]   required
+                                          [?database=geobot&container=conversations
+                                          &regions=<bot regions in failover order>]   required
     geobot-store-key                      Cosmos DB key; absent: the managed identity
     geobot-app-id                         the bot's Entra app (client) id; absent: anonymous,
                                           allowed only with a local (file://) vault
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 
 LANGUAGE_ENDPOINT = "geobot-language-endpoint"
 LANGUAGE_KEY = "geobot-language-key"
+LANGUAGE_MODEL = "geobot-language-model"
 LANGUAGE_PROJECT = "geobot-language-project"
 LANGUAGE_DEPLOYMENT = "geobot-language-deployment"
 STORE_URL = "geobot-store-url"
@@ -67,6 +71,7 @@ class Settings:
     vault_url: str
     language_endpoint: str | None = None
     language_key: str | None = field(default=None, repr=False)
+    language_model: str | None = None
     language_project: str = "geobot"
     language_deployment: str = "production"
     store_url: str | None = None
@@ -132,6 +137,7 @@ def load_settings(get_secret: Callable[[str], str | None], region: str, vault_ur
         vault_url=vault_url,
         language_endpoint=endpoint,
         language_key=key,
+        language_model=read(LANGUAGE_MODEL),
         language_project=read(LANGUAGE_PROJECT) or "geobot",
         language_deployment=read(LANGUAGE_DEPLOYMENT) or "production",
         store_url=store_url,

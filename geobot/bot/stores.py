@@ -5,6 +5,11 @@ stale ETag, so two regions can never silently overwrite each other's turn. Cosmo
 reached with azure-cosmos (imported only on that branch), writing with `If-Match` (replace)
 or create-only (insert); documents are stored as `{"id": key, "doc": {...}}` in a container
 partitioned on `/id`.
+
+The account has one write region (docs/azure.md, "Cosmos DB: one write region"): every bot
+writes there, so `If-Match` is checked against the one authoritative copy, and reads its own
+region's replica first (`preferred_locations`: this region, then the URL's `regions` in
+failover order). A stale local read only makes the write fail and the turn be redone.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ class Store(Protocol):
 class CosmosStore:
     """Documents in one Cosmos DB container, with Cosmos's own ETags."""
 
-    def __init__(self, url: str, key: str | None = None, credential: Any = None) -> None:
+    def __init__(self, url: str, key: str | None = None, credential: Any = None, region: str | None = None,
+                 **client_options: Any) -> None:
         from azure.cosmos import CosmosClient, PartitionKey
 
         parts = urlparse(url)
@@ -35,7 +41,10 @@ class CosmosStore:
             from azure.identity import DefaultAzureCredential
 
             credential = DefaultAzureCredential()
-        client = CosmosClient(endpoint, credential=key or credential)
+        failover_order = [r for r in query.get("regions", [""])[0].split(",") if r]
+        client = CosmosClient(endpoint, credential=key or credential,
+                              preferred_locations=preferred_locations(region, failover_order),
+                              multiple_write_locations=False, **client_options)
         database = client.get_database_client(query.get("database", ["geobot"])[0])
         self._container = database.create_container_if_not_exists(
             query.get("container", ["conversations"])[0], partition_key=PartitionKey(path="/id")
@@ -82,11 +91,21 @@ class CosmosStore:
                                      "read it again before deleting") from exc
 
 
-def open_store(url: str, key: str | None = None) -> Store:
+def preferred_locations(region: str | None, failover_order: list[str]) -> list[str]:
+    """Where a region's bot reads: its own replica, then the others in failover order.
+
+    Names as the bot knows them (`koreacentral`); the SDK matches them to the account's
+    display names (`Korea Central`) ignoring case, spaces and hyphens.
+    """
+    own = [region] if region else []
+    return own + [r for r in failover_order if r != region]
+
+
+def open_store(url: str, key: str | None = None, region: str | None = None) -> Store:
     """The store a connection URL names: `sqlite:///…` or a Cosmos DB `https://…` endpoint."""
     if url.startswith("sqlite:"):
         return SqliteStore.from_url(url)
     if url.startswith("https://"):
-        return CosmosStore(url, key)
+        return CosmosStore(url, key, region=region)
     raise InputError(f"store URL {url!r}: expected sqlite:///absolute/path.db or https://<account>.documents.azure.com",
                      "set the vault secret geobot-store-url to one of those forms")

@@ -10,6 +10,8 @@ from geobot.errors import InputError
 
 def check_new_file(path: Path, option: str) -> None:
     """Refuse before anything happens if `path` exists or its directory cannot take a new file."""
+    if path.is_dir():
+        raise InputError(f"{option} {path}: is a directory", "give the path of a new file")
     if path.exists():
         raise InputError(f"{option} {path}: the file exists", "choose another path, or move that file away")
     parent = path.parent if str(path.parent) else Path(".")

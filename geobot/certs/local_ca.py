@@ -3,10 +3,12 @@
 Made once per deployment and kept in its directory (0700): `ca.pem` (0644, the root a user
 may trust) and `ca-key.pem` (0600). Both are EC P-256; the root is CA:TRUE with path length 0
 and may only sign certificates and CRLs, for 10 years. Server certificates get a fresh key each,
-serverAuth only, and the names as subjectAltNames. A name that is an IP literal becomes an
-IPAddress entry; a `localhost` name (RFC 6761: always the loopback) also brings 127.0.0.1 and ::1,
-so a client that dials the router by address verifies too. They last at most 397 days, the
-longest browsers and Apple platforms accept.
+serverAuth only, and the names as subjectAltNames; the common name is the first name that fits
+its 64 characters, and is left out (the subjectAltName then critical, RFC 5280 4.2.1.6) when none
+does, as Let's Encrypt does: clients match only the subjectAltName. A name that is an IP literal
+becomes an IPAddress entry; a `localhost` name (RFC 6761: always the loopback) also brings
+127.0.0.1 and ::1, so a client that dials the router by address verifies too. They last at most
+397 days, the longest browsers and Apple platforms accept.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from geobot.errors import CertError
 
 CA_YEARS = 10
 MAX_DAYS = 397
+MAX_COMMON_NAME = 64  # X.520 ub-common-name; DNS names run to 253
 LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 
 
@@ -71,9 +74,11 @@ class LocalCA:
         now = datetime.now(timezone.utc)
         key = ec.generate_private_key(ec.SECP256R1())
         ca_ski = self.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        common_name = next((host for host in host_names if len(host) <= MAX_COMMON_NAME), None)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)] if common_name else [])
         cert = (
             x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host_names[0])]))
+            .subject_name(subject)
             .issuer_name(self.cert.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -82,7 +87,7 @@ class LocalCA:
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_key_usage(digital_signature=True), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.SubjectAlternativeName(subject_alt_names(host_names)), critical=False)
+            .add_extension(x509.SubjectAlternativeName(subject_alt_names(host_names)), critical=common_name is None)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
             .sign(self.key, hashes.SHA256())
@@ -118,7 +123,7 @@ def _ca_certificate(key: ec.EllipticCurvePrivateKey, name: str) -> x509.Certific
     now = datetime.now(timezone.utc)
     subject = x509.Name([
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "geobot"),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"geobot local CA ({name[:45]})"),  # CN: 64 characters at most
+        x509.NameAttribute(NameOID.COMMON_NAME, f"geobot local CA ({name[:45]})"),  # within MAX_COMMON_NAME
     ])
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     return (

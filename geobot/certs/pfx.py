@@ -26,7 +26,11 @@ class PfxError(CertError):
 
 
 class PfxPasswordError(PfxError):
-    """A PFX does not open with the given password (or is not a PFX at all: they look alike)."""
+    """A PFX does not open with the given password."""
+
+
+class PfxFormatError(PfxError):
+    """The file is not a PKCS#12 (PFX) file at all, whatever the password."""
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,13 @@ class Pfx:
 
 def read_pfx(data: bytes, password: str | None) -> Pfx:
     """Open a PFX; a certificate not linked to the key by the file is found by its public key."""
+    check_format(data)
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, _secret(password))
     except ValueError as e:
         raise PfxPasswordError(
-            "the PFX cannot be opened: wrong password, or not a PKCS#12 file",
-            "check the password (GEOBOT_PFX_PASSWORD) and that the file is a .pfx/.p12 export",
+            "the PFX cannot be opened with this password",
+            "check the password (GEOBOT_PFX_PASSWORD, or the one you typed)",
         ) from e
     if key is None:
         raise PfxError("the PFX holds no private key", "export the certificate together with its private key")
@@ -55,6 +60,23 @@ def read_pfx(data: bytes, password: str | None) -> Pfx:
         cert = next((c for c in extra if _same_public_key(key, c)), extra[0])
         extra = [c for c in extra if c is not cert]
     return Pfx(key, cert, tuple(extra))
+
+
+def check_format(data: bytes) -> None:
+    """Refuse data that is no PKCS#12 structure, before any password is asked for or blamed.
+
+    OpenSSL (through cryptography) parses the structure before it checks the password's MAC, and
+    says "Could not deserialize" only when the parse fails; a wrong password reads differently.
+    """
+    try:
+        pkcs12.load_key_and_certificates(data, None)
+    except ValueError as e:
+        if "deserialize" in str(e).lower():
+            raise PfxFormatError(
+                "is not a PKCS#12 (PFX) file",
+                "export the certificate with its private key as .pfx/.p12 "
+                "(e.g. `openssl pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx`)",
+            ) from e
 
 
 def build_pfx(
@@ -132,7 +154,7 @@ def describe(pfx: Pfx) -> dict[str, Any]:
     cert = pfx.cert
     days = (cert.not_valid_after_utc - datetime.now(timezone.utc)).total_seconds() / 86400
     return {
-        "subject": cert.subject.rfc4514_string(),
+        "subject": cert.subject.rfc4514_string() or "SAN " + ", ".join(dns_names(cert)),  # no CN: a name over 64 chars
         "issuer": cert.issuer.rfc4514_string(),
         "serial": format(cert.serial_number, "x"),
         "not_after": cert.not_valid_after_utc.isoformat(),

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from geobot import __version__
-from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, status
+from geobot.cli import cert, chat, deploy, destroy, doctor, drill, init, nlu, status, usage
 from geobot.cli.context import AppContext
 from geobot.errors import GeobotError, Interrupted
 from geobot.factory import Options
@@ -34,6 +34,7 @@ class GlobalOptionsGroup(TyperGroup):
     """Accept global options after the command too: `geobot deploy --auto-approve`."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        usage.refuse_empty_values(args)
         hoisted: list[str] = []
         rest: list[str] = []
         seen_command = False
@@ -79,7 +80,8 @@ def root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", envvar="GEOBOT_VERBOSE", help="Show every resource as Terraform creates it.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", envvar="GEOBOT_NO_COLOR", help="Plain output without colours (also NO_COLOR).")] = False,
 ) -> None:
-    options = Options(config, state_dir, target, output.value, auto_approve, verbose, not no_color)
+    options = Options(config, state_dir, target, output.value, auto_approve, verbose, not no_color,
+                      usage.given_as(ctx, "config"), usage.given_as(ctx, "state_dir"))
     passed = [
         *(["--config", str(config)] if config else []),
         *(["--state-dir", str(state_dir)] if state_dir != Path(".geobot") else []),
@@ -94,7 +96,7 @@ def version(ctx: typer.Context) -> None:
     ctx.obj.reporter.result(f"geobot {__version__}", {})
 
 
-for module in (init, deploy, destroy, status, chat, cert, drill, doctor):
+for module in (init, deploy, destroy, status, chat, cert, drill, nlu, doctor):
     module.register(app)
 
 
@@ -107,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             app_ctx.reporter.error("interrupted", "run the same command again to resume")
         return done.exit_code
     except TyperException as exc:  # click's usage errors, as Typer raises them
-        context = getattr(exc, "ctx", None)
-        command = context.command_path if context else "geobot"
-        app_ctx.reporter.error(exc.format_message().replace("\n", " "), f"see `{command} --help`")
+        app_ctx.reporter.error(*usage.describe(exc))
         return exc.exit_code
     except typer.Abort:
         app_ctx.reporter.error("interrupted", "")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from geobot.certs.files import check_new_file
 from geobot.errors import InputError
 
 cert_app = typer.Typer(help="Export, import or renew the deployment's certificate, with no failed request.",
@@ -24,6 +25,8 @@ def _summary(pfx) -> dict[str, str]:
 def export(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The PFX file to write (must not exist).")]) -> None:
     """Save the certificate and its key as a PFX protected by GEOBOT_EXPORT_PASSWORD (or a prompt)."""
     app = ctx.obj
+    if not path.is_file():  # a file there is kept only if it holds this certificate (a resumed export)
+        check_new_file(path, "PATH")
     password = app.factory.export_password()
     deployment = app.deployment(existing=True)
     pfx = deployment.certificates("geobot cert export", lambda certs: certs.export(path, password, "PATH"))
@@ -38,6 +41,7 @@ def import_(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The P
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})", "give the path of a .pfx file") from None
+    _check_format(path, data)
     password = app.factory.import_password(path)
     deployment = app.deployment(existing=True)
     pfx = deployment.certificates("geobot cert import", lambda certs: certs.import_pfx(data, password, str(path)))
@@ -60,6 +64,16 @@ def renew(
     renewed, pfx = deployment.certificates("geobot cert renew", lambda certs: certs.renew(force, within))
     title = "renewed the certificate; the router serves it" if renewed else "the certificate is not due for renewal"
     app.reporter.result(title, {**_summary(pfx), "renewed": renewed})
+
+
+def _check_format(path: Path, data: bytes) -> None:
+    """A file that is no PFX at all is named as such, before a password is asked for or blamed."""
+    from geobot.certs.pfx import PfxFormatError, check_format
+
+    try:
+        check_format(data)
+    except PfxFormatError as exc:
+        raise InputError(f"{path}: {exc.message}", exc.hint) from None
 
 
 def register(app: typer.Typer) -> None:

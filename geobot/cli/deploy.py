@@ -22,6 +22,7 @@ def deploy(ctx: typer.Context) -> None:
     any region process that crashed and leaves the others alone.
     """
     app = ctx.obj
+    app.factory.language_model()  # a model the target cannot take stops here, before anything is applied
     deployment = app.deployment(approve_for="deploy")
     outputs = deployment.deploy()
     shown = outputs if app.factory.options.output == "json" else deployment.target.summary(outputs)
@@ -37,6 +38,8 @@ def plan(
     """Show what deploy (or destroy) would do; change nothing."""
     app = ctx.obj
     command = "destroy" if destroy else "deploy"
+    if not destroy:
+        app.factory.language_model()  # every problem of the model, for the target, at once (exit 2)
     steps, previews = app.deployment().plan(command, preview=terraform)
     app.reporter.plan(steps, previews)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from geobot.certs.files import check_new_file
-from geobot.errors import NoDeployment
+from geobot.errors import InputError, NoDeployment
 
 
 def destroy(
@@ -27,7 +27,9 @@ def destroy(
     """
     app = ctx.obj
     if export is not None and no_export:
-        raise typer.BadParameter("give either --export or --no-export", param_hint="--no-export")
+        raise InputError("--export and --no-export cannot be combined", "give one of them")
+    if export is not None and not export.is_file():  # before anything: a bad path is refused even with nothing to destroy
+        check_new_file(export, "--export")
     name = app.factory.config.name
     try:
         deployment = app.deployment(approve_for="destroy", existing=True)

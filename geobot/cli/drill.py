@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from geobot.drill.plan import MAX_USERS
 from geobot.errors import InputError
 from geobot.pipeline.model import Note
 
@@ -33,8 +34,8 @@ def drill(
     *,
     fault: Annotated[FaultChoice, typer.Option("--fault", help="kill: SIGKILL the bot; health: its health check fails; nlu-down / store-down: its language or state store fails; slow: every request waits longer than the probe timeout; flap: the health fault on and off.")] = FaultChoice.kill,
     region: Annotated[str | None, typer.Option("--region", help="The region to break. [default: the region the router picks now]", show_default=False)] = None,
-    users: Annotated[int, typer.Option("--users", help="Simulated users, each holding a booking conversation.")] = 20,
-    duration: Annotated[float | None, typer.Option("--duration", help="Seconds of traffic; the fault goes in at 25 % and is cleared at 60 %. [default: 30, longer if the probe settings need it to show a failover]", show_default=False)] = None,
+    users: Annotated[int, typer.Option("--users", min=1, max=MAX_USERS, help="Simulated users, each holding a booking conversation.")] = 20,
+    duration: Annotated[float | None, typer.Option("--duration", min=1, help="Seconds of traffic; the fault goes in at 25 % and is cleared at 60 %. [default: 30, longer if the probe settings need it to show a failover]", show_default=False)] = None,
     router: Annotated[RouterChoice | None, typer.Option("--router", help="faithful: no retry, clients keep their answer for the DNS TTL (Traffic Manager); retry: the next region gets a failed request (Front Door). [default: the deployment's local.retry]", show_default=False)] = None,
     hold_down: Annotated[float | None, typer.Option("--hold-down", min=0, help="Seconds a Degraded region stays out, for this drill. [default: the deployment's local.hold_down]", show_default=False)] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the full report as JSON to this file.")] = None,

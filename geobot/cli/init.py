@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from geobot.certs.files import check_new_file
 from geobot.errors import InputError
 
 
@@ -28,8 +29,10 @@ def init(
     """Write a commented geobot.toml with every setting and its default."""
     from geobot import config
 
-    if path.exists() and not force:
+    if path.is_file() and not force:
         raise InputError(f"{path} already exists", "edit it, or pass --force to overwrite it")
+    if not path.is_file():
+        check_new_file(path, "PATH")
     chosen = name or config.generate_name()
     text = config.init_toml(chosen)
     if backend is Backend.azure:
@@ -37,7 +40,7 @@ def init(
     with tempfile.TemporaryDirectory() as scratch:
         draft = Path(scratch) / "geobot.toml"
         draft.write_text(text, encoding="utf-8")
-        config.load(draft, {}, {})
+        config.load(draft, {}, {"name": chosen})  # a bad --name is named as such
     path.write_text(text, encoding="utf-8")
     nxt = "set domain and [certificate], then geobot plan and geobot deploy" if backend is Backend.azure else "geobot plan, then geobot deploy"
     ctx.obj.reporter.result(f"wrote {path}", {"name": chosen, "next": nxt})

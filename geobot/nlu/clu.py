@@ -2,8 +2,8 @@
 
 The four documented REST calls:
 
-    POST {endpoint}/language/authoring/analyze-conversations/projects/{p}/:import?api-version=…&format=Luis
-         body: the LUIS app export, unchanged                               → 202 + operation-location
+    POST {endpoint}/language/authoring/analyze-conversations/projects/{p}/:import?api-version=…&format=Luis|Conversation
+         body: a LUIS 7.0.0 app, or a CLU project export                    → 202 + operation-location
     POST …/projects/{p}/:train?api-version=…        {"modelLabel", "trainingMode"}       → 202 + operation-location
     PUT  …/projects/{p}/deployments/{d}?api-version=… {"trainedModelLabel"}              → 202 + operation-location
     POST {endpoint}/language/:analyze-conversations?api-version=…   {"kind": "Conversation", …} → 200
@@ -121,10 +121,10 @@ class CluClient:
 
     # -- authoring ---------------------------------------------------------------------
 
-    async def import_luis(self, project: str, luis_app: dict) -> dict:
-        """Create or replace `project` from a LUIS app export; returns the finished job."""
-        url = f"{self._project(project)}/:import?api-version={self.api_version}&format=Luis"
-        return await self._job("import", project, "POST", url, luis_app)
+    async def import_project(self, project: str, body: dict, file_format: str = "Luis") -> dict:
+        """Create or replace `project` from a LUIS 7.0.0 app ("Luis") or a CLU export ("Conversation")."""
+        url = f"{self._project(project)}/:import?api-version={self.api_version}&format={file_format}"
+        return await self._job("import", project, "POST", url, body)
 
     async def train(self, project: str, model_label: str, mode: str = "standard") -> dict:
         """Train a model under `model_label` (`standard` is the free mode)."""
@@ -137,15 +137,15 @@ class CluClient:
         return await self._job("deploy", project, "PUT", url, {"trainedModelLabel": model_label})
 
     async def publish(
-        self, project: str, deployment: str, luis_app: dict, model_label: str,
-        progress: Callable[[str], None] = lambda step: None,
+        self, project: str, deployment: str, body: dict, model_label: str,
+        progress: Callable[[str], None] = lambda step: None, file_format: str = "Luis",
     ) -> dict:
         """Import, train and deploy: what a region's language stage does; returns the deploy job.
 
         `progress` hears "import", "train" and "deploy" as each step starts.
         """
         progress("import")
-        await self.import_luis(project, luis_app)
+        await self.import_project(project, body, file_format)
         progress("train")
         await self.train(project, model_label)
         progress("deploy")

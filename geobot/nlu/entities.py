@@ -1,8 +1,11 @@
-"""Entity extraction for the local recognizer: closed lists, regex entities and prebuilt numbers.
+"""Entity extraction for the local recognizer: closed lists, regex entities, prebuilt numbers
+and learned entities.
 
-These are the entity kinds LUIS matched without learning, so a LUIS model's own definitions
-are enough to extract them. Overlaps resolve as LUIS does in practice: the earliest, then the
-longest match wins ("7pm" is a time, not the number 7).
+Lists, regexes and numbers are the kinds LUIS matched without learning, so a model's own
+definitions are enough to extract them. A machine-learned entity is known here only by the
+phrases labelled as it in the model's utterances: those phrases are matched as a list would
+be, a gazetteer rather than a sequence model. Overlaps resolve as LUIS does in practice: the
+earliest, then the longest match wins ("7pm" is a time, not the number 7).
 """
 
 from __future__ import annotations
@@ -34,11 +37,11 @@ class EntityExtractor:
 
     def __init__(self, model: LuisModel) -> None:
         self._lists = []
-        for entity in model.lists:
-            canonical = {phrase: value for value, phrases in entity.values for phrase in phrases}
+        for name, values in [*((e.name, e.values) for e in model.lists), *_gazetteers(model)]:
+            canonical = {phrase: value for value, phrases in values for phrase in phrases}
             if canonical:
                 alternatives = "|".join(re.escape(p) for p in sorted(canonical, key=len, reverse=True))
-                self._lists.append((entity.name, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE), canonical))
+                self._lists.append((name, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE), canonical))
         self._regexes = [(e.name, e.pattern) for e in model.regexes]
         self._numbers = "number" in model.prebuilts
 
@@ -54,6 +57,16 @@ class EntityExtractor:
             found += [Entity("number", m.group(), m.start(), len(m.group()), _number(m.group()))
                       for m in _NUMBER.finditer(text)]
         return _without_overlaps(found)
+
+
+def _gazetteers(model: LuisModel) -> list[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]]:
+    """Each learned entity as a closed list of the phrases labelled as it, each its own value."""
+    phrases: dict[str, dict[str, None]] = {name: {} for name in model.learned}
+    for utterance in model.utterances:
+        for label in utterance.labels:
+            if label.entity in phrases:
+                phrases[label.entity][utterance.text[label.start:label.end + 1]] = None
+    return [(name, tuple((p, (p.lower(),)) for p in found)) for name, found in phrases.items() if found]
 
 
 def _number(word: str) -> int:

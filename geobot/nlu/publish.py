@@ -1,4 +1,4 @@
-"""The Azure deploy's language stage: the same LUIS model published to every region's CLU.
+"""The Azure deploy's language stage: the same model published to every region's CLU.
 
 Each bot region queries its own Language resource, so the model is imported, trained and
 deployed once per region. The regions are independent, so they run in parallel, and each one
@@ -11,23 +11,36 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geobot.nlu.clu import CluClient, CluError
-from geobot.nlu.model import default_model_path, load_model
+from geobot.nlu.model import load_model
+from geobot.nlu.upgrade import to_luis7
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
 
 
-def load_luis_app(path: Path | None = None) -> dict:
-    """The LUIS export to import: the sample bot's `luis/geobot.luis.json` unless `path` is given.
+@dataclass(frozen=True)
+class ImportBody:
+    """What CLU's import takes: `file_format` "Luis" (a LUIS 7.0.0 app) or "Conversation" (a CLU export)."""
 
-    It is checked as the local recognizer checks it, so a bad file stops the stage with its
-    file and line (ModelError, exit 2) before any region is touched; CLU gets it unchanged.
+    file_format: str
+    body: dict
+
+
+def import_body(path: Path, project: str) -> ImportBody:
+    """The model at `path` as CLU imports it: a LUIS app upgraded to 7.0.0, a CLU export renamed to `project`.
+
+    It is read and checked first, so a bad file stops the stage with its file and lines
+    (ModelError, exit 2) before any region is touched.
     """
-    return load_model(path or default_model_path()).raw
+    model = load_model(path)
+    if model.kind == "luis":
+        return ImportBody("Luis", to_luis7(model))
+    return ImportBody("Conversation", {**model.raw, "metadata": {**model.raw.get("metadata", {}), "projectName": project}})
 
 
 async def publish_regions(
@@ -35,11 +48,11 @@ async def publish_regions(
     credential: TokenCredential,
     project: str,
     deployment: str,
-    luis_app: dict,
+    model: ImportBody,
     model_label: str,
     progress: Callable[[str, str], None],
 ) -> dict[str, str]:
-    """Import, train and deploy `luis_app` as `project`/`deployment` in every region at once.
+    """Import, train and deploy `model` as `project`/`deployment` in every region at once.
 
     `endpoints` maps region → its Language endpoint; `credential` is the deployer's (sync)
     TokenCredential, shared by all regions. `progress(region, step)` hears "import", "train",
@@ -50,8 +63,8 @@ async def publish_regions(
     async def one(region: str, endpoint: str) -> str:
         try:
             async with CluClient(endpoint, credential=credential) as client:
-                job = await client.publish(project, deployment, luis_app, model_label,
-                                           lambda step: progress(region, step))
+                job = await client.publish(project, deployment, model.body, model_label,
+                                           lambda step: progress(region, step), model.file_format)
         except CluError:
             progress(region, "failed")
             raise

@@ -21,7 +21,7 @@ from geobot.nlu.entities import Entity, EntityExtractor
 from geobot.nlu.model import LuisModel, load_model
 
 NONE_INTENT = "None"
-_TOKEN = re.compile(r"<\w+>|[a-z0-9]+(?:'[a-z]+)?")
+_TOKEN = re.compile(r"<[^<>\s]+>|[a-z0-9]+(?:'[a-z]+)?")  # a placeholder keeps a dotted name whole
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class LocalRecognizer:
         if entities is None:
             entities = tuple(self._entities.extract(text))
         for entity in sorted(entities, key=lambda e: -e.offset):
-            text = f"{text[:entity.offset]} <{entity.category}> {text[entity.offset + entity.length:]}"
+            text = f"{text[:entity.offset]} {_placeholder(entity.category)} {text[entity.offset + entity.length:]}"
         tokens = _TOKEN.findall(text.lower())
         padded = ["^", *tokens, "$"]
         features = Counter(tokens)
@@ -94,3 +94,8 @@ class LocalRecognizer:
             return {}
         scale = 1 / math.sqrt(sum(features.values()))
         return {feature: count * scale for feature, count in features.items()}
+
+
+def _placeholder(category: str) -> str:
+    """The token an entity mention becomes; any name (dots, spaces, "<") gives one token."""
+    return "<" + re.sub(r"[<>\s]", "_", category) + ">"

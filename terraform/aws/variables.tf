@@ -157,7 +157,7 @@ variable "region_check_cache_seconds" {
 }
 
 variable "lex" {
-  description = "The Lex V2 bot of every region, translated by geobot from luis/: intents maps each intent name to its sample utterances (LUIS's None intent becomes Lex's built-in FallbackIntent, so it is left out). locale_id, the NLU confidence threshold below which Lex answers FallbackIntent, the session TTL in seconds, the Polly voice Amazon Connect speaks with, and alias_name, the alias geobot's publish stage creates."
+  description = "The Lex V2 bot of every region, translated by geobot from the configured language model ([bot] model, LUIS or CLU JSON): intents maps each intent name (mapped to Lex's naming rules) to its sample utterances (LUIS's None intent becomes Lex's built-in FallbackIntent, so it is left out). locale_id, the NLU confidence threshold below which Lex answers FallbackIntent, the session TTL in seconds, the Polly voice Amazon Connect speaks with, and alias_name, the alias geobot's publish stage creates."
   type = object({
     intents              = map(list(string))
     locale_id            = optional(string, "en_US")

@@ -1,7 +1,7 @@
 # geobot's Azure target: one configuration, one state, one owner per resource.
 #
 #   module.global            resource group, Key Vault (RBAC), Log Analytics + Application
-#                            Insights, Cosmos DB (every bot region, multi-region writes), the
+#                            Insights, Cosmos DB (a replica in every bot region, one write region), the
 #                            Traffic Manager profile or the Front Door profile, the Azure Bot
 #                            and its managed identity
 #   module.region[each]      per bot region: resource group, Linux App Service plan + web app,

@@ -114,7 +114,7 @@ resource "terraform_data" "router" {
 resource "terraform_data" "region" {
   for_each = var.regions
 
-  triggers_replace = [each.value, var.python, local.vault_url]
+  triggers_replace = [each.value, var.python, local.vault_url, local.run_dir]
 
   input = {
     dir      = "${var.deployment_dir}/regions/${each.key}"
@@ -129,6 +129,8 @@ resource "terraform_data" "region" {
       argv       = [var.python, "-m", "geobot.bot", "--vault-url", local.vault_url, "--region", each.key, "--host", "127.0.0.1", "--port", tostring(each.value.port)]
       port       = each.value.port
       ready_path = "/api/health/live"
+      # The bot's traces as JSON lines next to its log (geobot/bot/telemetry.py).
+      env = { GEOBOT_BOT_SPANS = "${local.run_dir}/bot-${each.key}.spans.jsonl" }
     }
     global = terraform_data.global.output.dir
   }

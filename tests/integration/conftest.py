@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from geobot.targets.local.processes import Supervisor
-from tests.conftest import local_deployment_env
+from tests.conftest import deployed_ports, local_deployment_env
 
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -55,7 +55,9 @@ class Geobot:
         return log.read_text().splitlines() if log.exists() else []
 
     def port(self, name: str) -> int:
-        return int(self.env[f"GEOBOT_LOCAL_{name.upper()}_PORT"])
+        """The https, http or (first region's) bot port: as set, or as geobot chose it for `auto`."""
+        value = self.env[f"GEOBOT_LOCAL_{name.upper()}_PORT"]
+        return deployed_ports(self.deployment)[name] if value == "auto" else int(value)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from geobot.certs import acme
 from geobot.certs.pfx import build_pfx, verify_pfx
 from geobot.errors import CertError, PrerequisiteError
 from geobot.targets.local.vault import LocalVault
-from tests.pebble import Pebble, free_port, run_pebble
+from tests.pebble import Pebble, run_pebble
 from tests.unit.bot.helpers import make_vault, serve
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -94,6 +95,19 @@ def test_issues_a_certificate_validated_by_the_bot_and_cleans_the_token(
     assert isinstance(pfx.key, rsa.RSAPrivateKey) and pfx.key.key_size == 2048
 
 
+def test_a_host_name_longer_than_a_common_name_is_certified_in_the_subject_alt_name(
+    pebble: Pebble, vault: LocalVault, tmp_path: Path
+) -> None:
+    host = "the-reservation-bot-of-a-restaurant-chain-in-many-countries.localhost"
+    assert len(host) > 64  # too long for a CN: certbot's CSR names it in the subjectAltName only
+    pfx = acme.issue(host, "ops@example.test", pebble.directory, vault.url, tmp_path / "le", pebble_env(pebble))
+
+    verify_pfx(build_pfx(pfx.key, pfx.cert, pfx.chain, "pw"), "pw", host)
+    root = next(cert for cert in x509.load_pem_x509_certificates(pebble.roots()) if cert.issuer == cert.subject)
+    verifier = PolicyBuilder().store(Store([root])).build_server_verifier(x509.DNSName(host))
+    assert verifier.verify(pfx.cert, list(pfx.chain))[-1] == root
+
+
 def test_a_second_issue_renews_the_existing_lineage(pebble: Pebble, vault: LocalVault, tmp_path: Path) -> None:
     env = pebble_env(pebble)
     first = acme.issue(HOST, "ops@example.test", pebble.directory, vault.url, tmp_path / "le", env)
@@ -130,8 +144,16 @@ def test_check_directory_refuses_a_url_that_is_not_an_acme_directory(pebble: Peb
         acme.check_directory(f"{pebble.management}/roots/0", pebble_env(pebble))
 
 
-def test_unreachable_directory_fails_in_one_line(tmp_path: Path, vault: LocalVault) -> None:
-    directory = f"https://127.0.0.1:{free_port()}/dir"
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A port bound but never listening: connections are refused, and nothing else can bind it meanwhile."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        yield closed.getsockname()[1]
+
+
+def test_unreachable_directory_fails_in_one_line(tmp_path: Path, vault: LocalVault, refusing_port: int) -> None:
+    directory = f"https://127.0.0.1:{refusing_port}/dir"
     with pytest.raises(CertError) as checked:
         acme.check_directory(directory, os.environ)
     assert checked.value.message.startswith(f"ACME directory {directory} is unreachable: ")

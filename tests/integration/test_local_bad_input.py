@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import stat
 import subprocess
 import time
@@ -131,9 +132,11 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Geobot]:
 
 @pytest.fixture(scope="module")
 def pfx_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """PFX files protected by PFX_PASSWORD: a good one, one for another host, an expired one."""
+    """PFX files protected by PFX_PASSWORD: a good one, one for another host, an expired one; and random bytes."""
     folder = tmp_path_factory.mktemp("pfx")
+    (folder / "random.pfx").write_bytes(bytes(range(256)) * 8)
     return {
+        "random bytes": folder / "random.pfx",
         "good": write_pfx(folder / "good.pfx", [HOST], PFX_PASSWORD),
         "other host": write_pfx(folder / "other.pfx", ["other.example.com"], PFX_PASSWORD),
         "expired": write_pfx(folder / "expired.pfx", [HOST], PFX_PASSWORD, expired=True),
@@ -154,6 +157,7 @@ PORTS = {
 
 
 def deploy_with_port_taken(geobot: Geobot, which: str) -> subprocess.CompletedProcess[str]:
+    geobot.env |= local_deployment_env(explicit=True)
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", geobot.port(which)))
         squatter.listen()
@@ -166,7 +170,7 @@ def test_deploy_on_a_port_in_use_is_refused_naming_the_field(geobot: Geobot, whi
     result = deploy_with_port_taken(geobot, which)
     assert result.returncode == 2, result.stdout + result.stderr
     line = error_line(result)
-    assert f"{field} = {geobot.port(which)}: is in use by another program" in line
+    assert f"{field} = {geobot.port(which)}: is in use" in line and f"by pid {os.getpid()} (" in line
     assert detail in line and "choose a free port" in line
     nothing_provisioned(geobot)
 
@@ -219,6 +223,7 @@ def test_the_acme_hint_names_a_setting_that_exists(geobot: Geobot) -> None:
 BAD_PFX = {
     # which file, its password, the words of the error
     "wrong password": ("good", WRONG_PASSWORD, ("certificate.pfx_password", "cannot be opened", "GEOBOT_PFX_PASSWORD")),
+    "not a PFX at all": ("random bytes", PFX_PASSWORD, ("certificate.pfx_path", "random.pfx'", "is not a PKCS#12 (PFX) file")),
     "another host": ("other host", PFX_PASSWORD, ("certificate.pfx_path", "other.example.com", f"not {HOST}",
                                                     f"subjectAltName includes {HOST}")),
     "expired": ("expired", PFX_PASSWORD, ("certificate.pfx_path", "expired on", "renew the certificate")),
@@ -324,6 +329,7 @@ def test_destroy_with_both_export_and_no_export_destroys_nothing(deployed: Geobo
 
 BAD_IMPORT = {
     "wrong password": ("good", WRONG_PASSWORD, ("cannot be opened", "GEOBOT_PFX_PASSWORD")),
+    "not a PFX at all": ("random bytes", PFX_PASSWORD, ("random.pfx: is not a PKCS#12 (PFX) file",)),
     "another host": ("other host", PFX_PASSWORD, ("other.example.com", f"not {HOST}", f"subjectAltName includes {HOST}")),
 }
 
@@ -367,3 +373,25 @@ def test_cert_export_writes_a_private_pfx_that_opens_with_the_password(deployed:
     pfx = verify_pfx(path.read_bytes(), EXPORT_PASSWORD, HOST)
     assert pfx.cert.fingerprint(hashes.SHA256()).hex() == served_certificate(deployed)["sha256"]
     assert f"exported the certificate to {path} (verified)" in result.stdout
+
+
+# -- 13. a domain longer than a certificate's common name ----------------------------------
+
+LONG_DOMAIN = "the-reservation-bot-of-a-restaurant-chain.eu-west.bookings.example.com"  # 70 characters
+
+
+def test_a_domain_longer_than_a_common_name_deploys_with_the_name_in_the_subject_alt_name(geobot: Geobot) -> None:
+    """X.509 limits a CN to 64 characters: the local CA certifies the name in the SAN only, and it is served."""
+    assert len(LONG_DOMAIN) > 64
+    try:
+        result = geobot("deploy", "--auto-approve", extra_env={"GEOBOT_DOMAIN": LONG_DOMAIN})
+        assert result.returncode == 0, result.stdout + result.stderr  # its smoke stage said hello over HTTPS
+        client = ssl.create_default_context(cafile=str(geobot.deployment / "ca" / "ca.pem"))
+        client.verify_flags |= ssl.VERIFY_X509_STRICT
+        with socket.create_connection(("127.0.0.1", geobot.port("https")), timeout=5) as raw, \
+                client.wrap_socket(raw, server_hostname=LONG_DOMAIN) as tls:
+            served = tls.getpeercert()
+        assert served["subject"] == ()
+        assert served["subjectAltName"] == (("DNS", LONG_DOMAIN),)
+    finally:
+        geobot("destroy", "--auto-approve", "--no-export", extra_env={"GEOBOT_DOMAIN": LONG_DOMAIN})

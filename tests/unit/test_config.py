@@ -12,6 +12,7 @@ import pytest
 from geobot import naming
 from tests.certificates import write_pfx
 from geobot.config import Config, generate_name, init_toml, load
+from geobot.nlu.model import default_model_path
 from geobot.errors import ConfigError
 
 SECRET = "pfx-s3cret"
@@ -164,6 +165,58 @@ def test_a_relative_pfx_path_in_the_file_is_relative_to_the_file(tmp_path: Path)
     assert config.certificate.pfx_path == tmp_path / "cert.pfx"
 
 
+def test_the_bot_model_is_the_sample_unless_set_and_a_relative_path_is_relative_to_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load(None, {}, {}).bot.model == default_model_path().resolve()
+    (tmp_path / "nlu").mkdir()
+    (tmp_path / "nlu" / "mine.json").write_text("{}")
+    assert load(write(tmp_path, '[bot]\nmodel = "nlu/mine.json"\n'), {}, {}).bot.model == tmp_path / "nlu" / "mine.json"
+    monkeypatch.chdir(tmp_path / "nlu")
+    assert load(None, {"GEOBOT_BOT_MODEL": "mine.json"}, {}).bot.model == tmp_path / "nlu" / "mine.json"
+
+
+def test_a_missing_bot_model_names_the_field_the_path_and_where_it_was_set(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, '[bot]\nmodel = "gone.json"\n'), {}, {})
+    assert caught.value.message == f"bot.model = {str(tmp_path / 'gone.json')!r}: file not found"
+    with pytest.raises(ConfigError, match=r"\(set by GEOBOT_BOT_MODEL\)"):
+        load(None, {"GEOBOT_BOT_MODEL": str(tmp_path / "gone.json")}, {})
+
+
+def test_the_bot_app_is_the_sample_unless_set_and_a_directory_is_relative_to_the_file(tmp_path: Path) -> None:
+    assert load(None, {}, {}).bot.app == "geobot.bot.agent:create_bot"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "bot.py").write_text("from helpers import make as create_bot\n")
+    (mine / "requirements.txt").write_text("")
+    config = load(write(tmp_path, '[bot]\napp = "mine"\n'), {}, {})
+    assert config.bot.app == str(mine)
+    assert config.bot.app_spec.directory == mine and config.bot.app_spec.factory == "create_bot"
+    assert load(None, {"GEOBOT_BOT_APP": "geobot.bot.agent:create_bot"}, {}).bot.app_spec.is_sample
+
+
+BAD_APPS = {
+    "not a module, not a directory": ("nothing/here", "is neither \"package.module:factory\" nor an existing directory"),
+    "no requirements.txt": ("norequirements", "has no requirements.txt"),
+    "bot.py that does not parse": ("syntax", "bot.py line 1: invalid syntax"),
+    "bot.py without the factory": ("nofactory", "bot.py defines no create_bot"),
+    "a module that cannot be found": ("no_such_package.bot:create", "module 'no_such_package.bot' cannot be found"),
+}
+
+
+@pytest.mark.parametrize("value, rule", BAD_APPS.values(), ids=BAD_APPS.keys())
+def test_a_bot_app_that_cannot_be_found_names_the_field_and_why(tmp_path: Path, value: str, rule: str) -> None:
+    for name, source, requirements in (("norequirements", "def create_bot(c): ...", False),
+                                       ("syntax", "def create_bot(:", True), ("nofactory", "def make(c): ...", True)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "bot.py").write_text(source)
+        if requirements:
+            (tmp_path / name / "requirements.txt").write_text("")
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, f'[bot]\napp = "{value}"\n'), {}, {})
+    assert caught.value.message.startswith("bot.app = ") and rule in caught.value.message
+
+
 def test_a_config_cannot_be_built_invalid() -> None:
     with pytest.raises(ConfigError):
         Config(name="Not Valid")
@@ -212,17 +265,17 @@ BAD_INPUTS = [
     ("name of 20 characters", "", {}, {"name": "a" * 20}, "name", "mybot42"),
     ("name with hyphen", "", {}, {"name": "my-bot"}, "name", "mybot42"),
     ("empty name", 'name = ""', {}, {}, "name", "mybot42"),
-    ("name not a string", "name = 42", {}, {}, "name", "quotes"),
-    ("unknown target", "", {"GEOBOT_TARGET": "gcp"}, {}, "target", "values listed"),
+    ("name not a string", "name = 42", {}, {}, "name", 'name = "mybot42"'),
+    ("unknown target", "", {"GEOBOT_TARGET": "gcp"}, {}, "target", "GEOBOT_TARGET=local"),
     ("unknown global region", 'global_region = "mars"', {}, {}, "global_region", "japaneast"),
     ("aws global region on azure", "", {}, {**AZURE, "global_region": "us-east-1"}, "global_region", "japaneast"),
     ("unknown region", "", {"GEOBOT_REGIONS": "koreacentral,narnia"}, {}, "regions", "koreacentral"),
     ("duplicate region", 'regions = ["koreacentral", "koreacentral"]', {}, {}, "regions", "once"),
     ("no region", "regions = []", {}, {}, "regions", "koreacentral"),
-    ("regions not a list", 'regions = "koreacentral"', {}, {}, "regions", "list"),
+    ("regions not a list", 'regions = "koreacentral"', {}, {}, "regions", 'regions = ["koreacentral", '),
     ("aws region without lex", "", {}, {"target": "aws", "regions": ["us-east-1", "eu-north-1"]}, "regions", "us-east-1"),
     ("azure region on aws", 'target = "aws"\nregions = ["koreacentral"]', {}, {}, "regions", "us-west-2"),
-    ("unknown routing", 'routing = "random"', {}, {}, "routing", "values listed"),
+    ("unknown routing", 'routing = "random"', {}, {}, "routing", 'routing = "performance"'),
     ("aws with performance routing", "", {}, {"target": "aws", "routing": "performance"}, "routing", "priority"),
     ("weights without weighted routing", "[weights]\nkoreacentral = 2", {}, {}, "weights", "weighted"),
     ("weight for a region not deployed", 'routing = "weighted"\n[weights]\nwesteurope = 2', {}, {},
@@ -240,9 +293,9 @@ BAD_INPUTS = [
     ("negative dns ttl", "[probe]\ndns_ttl = -1", {}, {}, "probe.dns_ttl", "2147483647"),
     ("probe path without slash", "", {"GEOBOT_PROBE_PATH": "api/health"}, {}, "probe.path", "/api/health"),
     ("non-integer env", "", {"GEOBOT_PROBE_INTERVAL": "ten"}, {}, "GEOBOT_PROBE_INTERVAL", "digits"),
-    ("quoted integer in file", '[probe]\ninterval = "10"', {}, {}, "probe.interval", "whole number"),
-    ("fractional interval", "[probe]\ninterval = 10.5", {}, {}, "probe.interval", "whole number"),
-    ("unknown certificate source", "", {"GEOBOT_CERT_SOURCE": "acme"}, {}, "certificate.source", "values listed"),
+    ("quoted integer in file", '[probe]\ninterval = "10"', {}, {}, "probe.interval", "interval = 10 under [probe]"),
+    ("fractional interval", "[probe]\ninterval = 10.5", {}, {}, "probe.interval", "interval = 10 under [probe]"),
+    ("unknown certificate source", "", {"GEOBOT_CERT_SOURCE": "acme"}, {}, "certificate.source", "GEOBOT_CERT_SOURCE=local-ca"),
     ("letsencrypt without email", '[certificate]\nsource = "letsencrypt"', {}, {}, "certificate.email",
      "GEOBOT_CERT_EMAIL"),
     ("bad email", "", {"GEOBOT_CERT_EMAIL": "not-an-email"}, {}, "certificate.email", "you@example.com"),
@@ -255,7 +308,7 @@ BAD_INPUTS = [
     ("basic plan behind traffic manager", '[azure]\napp_service_sku = "B1"', {}, AZURE, "azure.app_service_sku",
      "frontdoor"),
     ("free app service plan", "", {"GEOBOT_AZURE_APP_SERVICE_SKU": "F1"}, AZURE, "azure.app_service_sku", "P0v3"),
-    ("unknown edge", "", {"GEOBOT_AZURE_EDGE": "cdn"}, AZURE, "azure.edge", "values listed"),
+    ("unknown edge", "", {"GEOBOT_AZURE_EDGE": "cdn"}, AZURE, "azure.edge", "GEOBOT_AZURE_EDGE=trafficmanager"),
     ("app service principal not a guid", "", {"GEOBOT_AZURE_APP_SERVICE_PRINCIPAL_ID": "app-service"}, AZURE,
      "azure.app_service_principal_object_id", "az ad sp show"),
     ("pfx without path", "", {}, PFX, "certificate.pfx_path", "GEOBOT_PFX_PATH"),
@@ -268,9 +321,30 @@ BAD_INPUTS = [
     ("single-label domain", "", {"GEOBOT_DOMAIN": "localhost"}, {}, "domain", "bot.example.com"),
     ("domain with underscore", 'domain = "my_bot.example.com"', {}, {}, "domain", "bot.example.com"),
     ("domain too long", "", {}, {"domain": ("a" * 60 + ".") * 5 + "com"}, "domain", "253"),
-    ("unknown key", 'nmae = "mybot"', {}, {}, "nmae", "spelling"),
-    ("unknown nested key", "[probe]\nintervall = 10", {}, {}, "probe.intervall", "spelling"),
-    ("probe not a table", "probe = 10", {}, {}, "probe", "[table]"),
+    ("unknown key", 'nmae = "mybot"', {}, {}, "nmae", "did you mean `name`?"),
+    ("unknown nested key", "[probe]\nintervall = 10", {}, {}, "probe.intervall", "did you mean `probe.interval`?"),
+    ("probe not a table", "probe = 10", {}, {}, "probe", "[probe] section"),
+    ("misspelt table", "[probes]\ninterval = 10", {}, {}, "probes", "did you mean `probe`?"),
+    ("misspelt target", 'target = "lcoal"', {}, {}, "target", 'did you mean "local"?'),
+    ("misspelt region", 'regions = ["koreacentral", "southeastaisa"]', {}, {}, "regions", 'did you mean "southeastasia"?'),
+    ("misspelt global region", "", {"GEOBOT_GLOBAL_REGION": "japaneats"}, {}, "global_region", 'did you mean "japaneast"?'),
+    ("misspelt weighted region", 'routing = "weighted"\n[weights]\nkoreacentrl = 2', {}, {}, "weights.koreacentrl",
+     "did you mean koreacentral?"),
+    ("misspelt probe path", '[probe]\npath = "/api/healht"', {}, {}, "probe.path", 'did you mean "/api/health"?'),
+    ("probe path the bots do not serve", '[probe]\npath = "/healthz"', {}, {}, "probe.path", '"/api/health"'),
+    ("empty pfx path", '[certificate]\nsource = "pfx"\npfx_path = ""', {}, {}, "certificate.pfx_path",
+     'pfx_path = "certificate.pfx" under [certificate]'),
+    ("empty bot model", '[bot]\nmodel = ""', {}, {}, "bot.model", "under [bot]"),
+    ("acme directory without a valid host", "", {"GEOBOT_ACME_DIRECTORY": "https://acme_host.example/dir"}, {},
+     "certificate.acme_directory", "https://"),
+    ("test utterance longer than Lex takes", f'[aws]\ntest_utterance = "{"book " * 300}"', {}, AWS, "aws.test_utterance",
+     "book a table"),
+    ("empty expected intent", '[aws]\nexpected_intent = " "', {}, AWS, "aws.expected_intent", "BookTable"),
+    ("misspelt variable", "", {"GEOBOT_DOMIAN": "bot.example.com"}, {}, "GEOBOT_DOMIAN", "did you mean GEOBOT_DOMAIN?"),
+    ("misspelt routing from the environment", "", {"GEOBOT_ROUTING": "priorty"}, {}, "routing", 'did you mean "priority"?'),
+    ("a region that is not text", "regions = [1]", {}, {}, "regions", 'regions = ["koreacentral", '),
+    ("warnings are geobot's, not a setting", 'warnings = ["x"]', {}, {}, "warnings", "geobot init"),
+    ("a custom domain on aws", 'domain = "bot.example.com"', {}, AWS, "domain", "remove domain"),
     ("aws with one region", "", {}, {"target": "aws", "regions": ["us-east-1"]}, "regions", "us-west-2"),
     ("aws primary that is not the global region", "", {}, {"target": "aws", "regions": ["us-west-2", "us-east-1"]},
      "global_region", 'global_region = "us-west-2"'),
@@ -278,12 +352,12 @@ BAD_INPUTS = [
      AWS, "aws.connect_instance_id", "list-instances"),
     ("empty test utterance", '[aws]\ntest_utterance = " "', {}, AWS, "aws.test_utterance", "book a table"),
     ("min confidence as a percentage", "[aws]\nmin_confidence = 80", {}, AWS, "aws.min_confidence", "0.8"),
-    ("quoted min confidence", '[aws]\nmin_confidence = "0.8"', {}, AWS, "aws.min_confidence", "without quotes"),
+    ("quoted min confidence", '[aws]\nmin_confidence = "0.8"', {}, AWS, "aws.min_confidence", "min_confidence = 0.8 under [aws]"),
     ("no probes", "", {"GEOBOT_AWS_PROBES": "0"}, AWS, "aws.probes", "between 1 and 10"),
     ("probes that outlast the health check's minute", "", {"GEOBOT_AWS_PROBES": "4"},
      {**AWS, "regions": ["us-east-1", "us-west-2", "eu-west-1"]}, "aws.probes", "lower aws.probes"),
     ("failover after no failure", "", {"GEOBOT_AWS_FAILOVER_AFTER": "0"}, AWS, "aws.failover_after", "between 1 and 100"),
-    ("unknown failback", "", {"GEOBOT_AWS_FAILBACK": "never"}, AWS, "aws.failback", "values listed"),
+    ("unknown failback", "", {"GEOBOT_AWS_FAILBACK": "never"}, AWS, "aws.failback", "GEOBOT_AWS_FAILBACK=auto"),
     ("aws online timeout of seconds", "", {"GEOBOT_AWS_ONLINE_TIMEOUT": "10"}, AWS, "aws.online_timeout", "between 60"),
 ]
 

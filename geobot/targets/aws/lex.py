@@ -50,7 +50,7 @@ def publish(lex: Api, bot: Bot, note: Callable[[str], None]) -> Published:
     except WaitFailed as failed:
         reasons = "; ".join(failed.last.get("failureReasons") or []) or failed.last.get("botLocaleStatus", "")
         raise WaitFailed(f"{bot.region}: the bot locale {bot.locale_id} did not build: {reasons}",
-                         "fix the language model (luis/) and deploy again", failed.last) from failed
+                         "fix the language model ([bot] model in geobot.toml) and deploy again", failed.last) from failed
     version = lex.call("create_bot_version", "create a bot version", **ids, description=DESCRIPTION,
                        botVersionLocaleSpecification={bot.locale_id: {"sourceBotVersion": DRAFT}})["botVersion"]
     lex.wait("bot_version_available", "create a bot version", **ids, botVersion=version)

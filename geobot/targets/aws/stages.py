@@ -37,7 +37,7 @@ from geobot.targets.parallel import each_region
 from geobot.targets.aws.lambdas import invoke
 from geobot.targets.aws.lex import bots_of, publish, unpublish
 from geobot.targets.aws.preflight import STATE
-from geobot.targets.aws.variables import lex_intents, render_variables
+from geobot.targets.aws.variables import lex_bot, render_variables
 from geobot.targets.infra import TerraformStage
 from geobot.terraform.engine import Engine
 
@@ -127,10 +127,8 @@ class Publish(Stage):
         self.session = session
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        from geobot.nlu.model import default_model_path, load_model
-
         bots = {region: vars(bot) for region, bot in bots_of(dict(ctx.output_of(STATE))).items()}
-        model = fingerprint(lex_intents(load_model(default_model_path())))
+        model = fingerprint(lex_bot(self.config).utterances())
         return {"bots": bots, "model": model, "connect_instance_id": self.config.aws.connect_instance_id}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
@@ -141,7 +139,8 @@ class Publish(Stage):
         done = each_region(list(bots), lambda region: publish(session.api("lexv2-models", region), bots[region], ctx.note))
         arns = {region: alias_arn(ctx, region, bots[region].bot_id, p.alias_id) for region, p in done.items()}
         outputs: dict[str, Any] = {"alias_ids": {region: p.alias_id for region, p in done.items()}, "alias_arns": arns,
-                                   "versions": {region: p.version for region, p in done.items()}}
+                                   "versions": {region: p.version for region, p in done.items()},
+                                   "intent_names": lex_bot(self.config).intent_names}
         instance = self.config.aws.connect_instance_id
         if instance:
             changes = connect.associate(session.api("connect", self.config.global_region), instance, arns.values())

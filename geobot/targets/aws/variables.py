@@ -1,44 +1,40 @@
-"""geobot.toml and luis/ → the variables of `terraform/aws`, and what the aws target cannot deploy.
+"""geobot.toml and its [bot] model → the variables of `terraform/aws`, and what the aws target cannot deploy.
 
 The shape parallels `terraform/local`'s and `terraform/azure`'s (deployment, global_region,
 names, one `regions` entry per bot region with the names `geobot/naming.py` derives); the rest
 is the AWS target's own: the health check's probe and policy from `[aws]`, the Lex V2 bot
-translated from the LUIS model, and the two things later stages hand back (the published alias
-ids and the functions' zip). No variable holds a secret, so `geobot plan` can print all of them.
+the converter (`geobot.nlu.lexv2`) makes of the model, and the two things later stages hand
+back (the published alias ids and the functions' zip). No variable holds a secret, so
+`geobot plan` can print all of them. The model itself is checked by `geobot.nlu.fit`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
-from geobot.errors import ConfigError, InputError
-from geobot.nlu.model import LuisModel, default_model_path, load_model
-
-NONE_INTENT = "None"  # LUIS's catch-all; Lex has its built-in FallbackIntent instead
-LEX_NAME = re.compile(r"(?:[0-9A-Za-z][_-]?){1,100}")
+from geobot.errors import ConfigError
+from geobot.nlu.lexv2 import LexBot, to_lex
+from geobot.nlu.model import load_model
 
 
-def lex_intents(model: LuisModel) -> dict[str, list[str]]:
-    """Each intent of the model with its example utterances, in the model's order; None left out."""
-    return {intent: [u.text for u in model.utterances if u.intent == intent]
-            for intent in model.intents if intent != NONE_INTENT}
+def lex_bot(config: Config) -> LexBot:
+    """The Lex V2 bot of every region: the configured model, converted."""
+    return to_lex(load_model(config.bot.model))
 
 
-def locale_id(culture: str) -> str:
-    """LUIS's culture ("en-us") as a Lex locale id ("en_US")."""
-    language, _, country = culture.partition("-")
-    return f"{language.lower()}_{country.upper()}"
+def expected_intent(config: Config, bot: LexBot) -> str | None:
+    """aws.expected_intent as Lex names it (it may be given as the model's name), or None if no intent has it."""
+    wanted = config.aws.expected_intent
+    return next((lex for lex, original in bot.intent_names.items() if wanted in (lex, original)), None)
 
 
-def render_variables(config: Config, functions_zip: Path, alias_ids: Mapping[str, str] | None = None,
-                     model: LuisModel | None = None) -> dict[str, Any]:
+def render_variables(config: Config, functions_zip: Path, alias_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`alias_ids` empty: the first apply (bots, table, Lex role); given: everything that calls a bot too."""
     aws = config.aws
-    model = model or load_model(default_model_path())
+    bot = lex_bot(config)
     return {
         "deployment": config.name,
         "global_region": config.global_region,
@@ -49,39 +45,25 @@ def render_variables(config: Config, functions_zip: Path, alias_ids: Mapping[str
         },
         "probe": {
             "utterance": aws.test_utterance,
-            "expected_intent": aws.expected_intent,
+            "expected_intent": expected_intent(config, bot) or aws.expected_intent,
             "min_confidence": aws.min_confidence,
             "probes": aws.probes,
             "failover_after": aws.failover_after,
             "failback_after": aws.failback_after,
             "failback": aws.failback,
         },
-        "lex": {"intents": lex_intents(model), "locale_id": locale_id(model.culture)},
+        "lex": {"intents": bot.utterances(), "locale_id": bot.locale_id},
         "bot_alias_ids": dict(alias_ids or {}),
         "functions_zip": str(functions_zip),
         "connect_instance_id": aws.connect_instance_id,
     }
 
 
-def impossible(config: Config, model: LuisModel | None = None) -> list[InputError]:
+def impossible(config: Config) -> list[ConfigError]:
     """What deploy must refuse (exit 2) before anything exists; `geobot plan` shows the same."""
-    model = model or load_model(default_model_path())
-    intents = lex_intents(model)
-    problems: list[InputError] = []
-    for name in intents:
-        if not LEX_NAME.fullmatch(name):
-            problems.append(InputError(f"{model.path}: intent {name!r} is not a Lex V2 intent name",
-                                       "rename it: 1-100 letters and digits, single hyphens or underscores between them"))
-    if config.aws.expected_intent not in intents:
-        problems.append(ConfigError(
-            "aws.expected_intent", config.aws.expected_intent, f"is not an intent of {model.path.name}, so every probe fails",
-            f"use one of {', '.join(intents)}, with a test_utterance of that intent"))
-    seen: dict[str, str] = {}
-    for intent, utterances in intents.items():
-        for text in utterances:
-            key = text.strip().lower()
-            if key in seen:
-                problems.append(InputError(f"{model.path}: {text!r} is an example of {seen[key]} and of {intent}",
-                                           "keep one: Lex refuses to build a locale with a duplicate utterance"))
-            seen.setdefault(key, intent)
-    return problems
+    bot = lex_bot(config)
+    if expected_intent(config, bot) is not None:
+        return []
+    return [ConfigError(
+        "aws.expected_intent", config.aws.expected_intent, f"is not an intent of {config.bot.model.name}, so every probe fails",
+        f"use one of {', '.join(bot.intent_names.values())}, with a test_utterance of that intent")]

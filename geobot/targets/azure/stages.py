@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
@@ -37,24 +38,26 @@ class Language(Stage):
     name = "language"
     description = "import, train and deploy the language model in every region's Language resource (CLU)"
 
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, model: Path) -> None:
+        """`model`: the configured [bot] model, upgraded to LUIS 7.0.0 for the import (or a CLU export as it is)."""
         self.clients = clients
+        self.model = model
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        from geobot.nlu.publish import load_luis_app
+        from geobot.nlu.publish import import_body
         from geobot.pipeline.planner import fingerprint
 
         endpoints = {r: v["language_endpoint"] for r, v in infrastructure(ctx).get("regions", {}).items()}
-        return {"model": fingerprint(load_luis_app()), "endpoints": endpoints}
+        return {"model": fingerprint(vars(import_body(self.model, CLU_PROJECT))), "endpoints": endpoints}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
-        from geobot.nlu.publish import load_luis_app, publish_regions
+        from geobot.nlu.publish import import_body, publish_regions
 
         inputs = self.inputs(ctx)
         label = f"geobot-{inputs['model'][:12]}"
         jobs = asyncio.run(publish_regions(
-            inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT, load_luis_app(),
-            label, lambda region, step: ctx.note(f"{region}: {step}")))
+            inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT,
+            import_body(self.model, CLU_PROJECT), label, lambda region, step: ctx.note(f"{region}: {step}")))
         return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "regions": sorted(jobs)}
 
 

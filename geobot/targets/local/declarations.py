@@ -88,4 +88,5 @@ def _spec(path: Path, env: Mapping[str, str]) -> ProcessSpec:
     except (OSError, ValueError) as exc:
         raise CloudError(f"the process declaration {path} is unreadable ({exc})",
                          "something changed it outside geobot; run `geobot deploy` to provision it again") from exc
-    return ProcessSpec(declared["name"], tuple(declared["argv"]), declared["port"], declared.get("ready_path"), dict(env))
+    return ProcessSpec(declared["name"], tuple(declared["argv"]), declared["port"], declared.get("ready_path"),
+                       {**declared.get("env", {}), **env})

@@ -23,15 +23,15 @@ from geobot.targets.local.certificate import installed
 from geobot.targets.local.declarations import Declarations, get_json, router_status
 
 
-def public_url(config: Config) -> str:
-    return f"https://{config.host_name}:{config.local.https_port}"
+def public_url(host_name: str, declared: Declarations) -> str:
+    return f"https://{host_name}:{declared.router()['https_port']}"
 
 
-def tls_endpoint(config: Config, declared: Declarations) -> tuple[str, str, ssl.SSLContext]:
+def tls_endpoint(host_name: str, declared: Declarations) -> tuple[str, str, ssl.SSLContext]:
     """Where a client reaches the router (loopback), the name it checks, and what it trusts."""
     current = installed(declared)
     anchors = (current.chain or (current.cert,)) if current else ()
-    return f"https://127.0.0.1:{config.local.https_port}", config.host_name, client_context(anchors)
+    return f"https://127.0.0.1:{declared.router()['https_port']}", host_name, client_context(anchors)
 
 
 class Online(Stage):
@@ -84,10 +84,10 @@ class Smoke(Stage):
         from geobot.chat.conversation import converse
 
         declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
-        url, host, context = tls_endpoint(self.config, declared)
+        url, host, context = tls_endpoint(self.config.host_name, declared)
         turns = asyncio.run(converse(url, ["hello"], server_hostname=host, ssl_context=context))
         turn = turns[0]
         if not turn.ok or not turn.replies:
             raise CloudError(f"a message through the router failed: {turn.error or 'no reply'}",
                              "see `geobot status` and the router's log")
-        return {"url": f"{public_url(self.config)}/api/messages", "answered_by": turn.region}
+        return {"url": f"{public_url(self.config.host_name, declared)}/api/messages", "answered_by": turn.region}

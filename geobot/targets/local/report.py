@@ -54,7 +54,7 @@ def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) 
             "priority": region.priority,
         }
     return {
-        "url": public_url(config),
+        "url": public_url(config.host_name, declared),
         "router": {
             "process": process_word(supervisor.state("router")),
             "routing_method": config.routing,

@@ -1,7 +1,10 @@
 """The stages that bring the declared services to life: the vault's settings, then processes.
 
 configuration: the settings every bot reads from the vault at start (Key Vault's role in
-  Azure): language endpoint, state store, health-cache time and a drill key made once.
+  Azure): language endpoint and model, state store, health-cache time and a drill key made
+  once. The model file's digest and the bot app's (`[bot] app`: its spec and, for a directory,
+  its files) are part of the settings' fingerprint, so bots restart when they change, not only
+  when a path does. The app reaches each bot as GEOBOT_BOT_APP.
 services (always): the router and one bot per region running as declared; a crashed or
   missing process is started again, a running one whose declaration changed is restarted, and
   a process no longer declared (a removed region) is stopped. Teardown stops them all.
@@ -9,10 +12,12 @@ services (always): the router and one bot per region running as declared; a cras
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from geobot.bot import appspec
 from geobot.bot import settings as names
 from geobot.config import Config
 from geobot.errors import CloudError
@@ -22,6 +27,12 @@ from geobot.targets.local.declarations import Declarations
 from geobot.targets.local.processes import Supervisor, port_in_use
 
 SETTINGS_DIGEST = "GEOBOT_SETTINGS_DIGEST"  # in each bot's environment: changed settings restart it
+BOT_APP = "GEOBOT_BOT_APP"
+
+
+def process_env(configuration: Mapping[str, Any]) -> dict[str, str]:
+    """The environment every declared process starts with, from the configuration stage's outputs."""
+    return {SETTINGS_DIGEST: configuration.get("settings", ""), BOT_APP: configuration.get("app", appspec.SAMPLE)}
 
 
 def supervisor(ctx: StageContext) -> Supervisor:
@@ -39,12 +50,16 @@ class Configuration(Stage):
         declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
         return {
             names.LANGUAGE_ENDPOINT: "local",
+            names.LANGUAGE_MODEL: str(self.config.bot.model),
             names.STORE_URL: declared.store_url,
             names.HEALTH_CACHE_SECONDS: str(min(5.0, self.config.probe.interval / 2)),
         }
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        return self.settings(ctx) if ctx.output_of("infrastructure") else {}
+        if not ctx.output_of("infrastructure"):
+            return {}
+        return {**self.settings(ctx), "model_sha256": hashlib.sha256(self.config.bot.model.read_bytes()).hexdigest(),
+                "app": self.config.bot.app, "app_sha256": self.config.bot.app_spec.digest()}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         vault = Declarations.from_outputs(ctx.output_of("infrastructure")).vault()
@@ -54,7 +69,7 @@ class Configuration(Stage):
                 vault.set_secret(name, value)
         if vault.get_secret(names.DRILL_KEY) is None:
             vault.set_secret(names.DRILL_KEY, secrets.token_urlsafe(32))
-        return {"settings": fingerprint(settings)}
+        return {"settings": fingerprint(self.inputs(ctx)), "app": self.config.bot.app}
 
 
 class Services(Stage):
@@ -64,7 +79,7 @@ class Services(Stage):
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
-        env = {SETTINGS_DIGEST: ctx.output_of("configuration").get("settings", "")}
+        env = process_env(ctx.output_of("configuration"))
         processes = supervisor(ctx)
         actions: dict[str, str] = {}
         for spec in declared.process_specs(env):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,9 +16,11 @@ from aiohttp import web
 
 from geobot.bot import settings as names
 from geobot.bot.app import create_app
+from geobot.bot.appspec import SAMPLE
 from geobot.targets.local.vault import LocalVault
 
 DRILL_KEY = "drill-key-for-tests"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def make_vault(tmp_path: Path, **secrets: str | None) -> LocalVault:
@@ -33,9 +39,9 @@ def make_vault(tmp_path: Path, **secrets: str | None) -> LocalVault:
 
 
 @contextlib.asynccontextmanager
-async def serve(vault: LocalVault, region: str) -> AsyncIterator[str]:
-    """Run one region's bot on a free loopback port; yields its base URL."""
-    runner = web.AppRunner(create_app(vault.url, region), access_log=None)
+async def serve(vault: LocalVault, region: str, app: str = SAMPLE) -> AsyncIterator[str]:
+    """Run one region's bot (the sample, or `app`) on a free loopback port; yields its base URL."""
+    runner = web.AppRunner(create_app(vault.url, region, app=app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -43,6 +49,39 @@ async def serve(vault: LocalVault, region: str) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+class FixedToken:
+    """A TokenCredential handing out one Entra token, for the Azure SDK clients under test."""
+
+    def get_token(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("test-token", 4102444800)
+
+    def get_token_info(self, *scopes: str, **kwargs: object) -> object:
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo("test-token", 4102444800)
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment of a `python -m geobot.bot` process running this checkout's code."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+
+
+async def wait_until_live(base: str, process: subprocess.Popen, deadline: float) -> None:
+    async with aiohttp.ClientSession() as http:
+        while True:
+            assert process.poll() is None, "the bot exited during start-up"
+            try:
+                async with http.get(f"{base}/api/health/live") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the bot did not start listening"
+            await asyncio.sleep(0.05)
 
 
 def activity(text: str, conversation: str = "conv-1") -> dict:

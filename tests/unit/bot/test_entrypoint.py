@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -12,27 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.conftest import free_port
-from tests.unit.bot.helpers import DRILL_KEY, make_vault, say
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
-
-
-async def _wait_until_live(base: str, process: subprocess.Popen, deadline: float) -> None:
-    async with aiohttp.ClientSession() as http:
-        while True:
-            assert process.poll() is None, "the bot exited during start-up"
-            try:
-                async with http.get(f"{base}/api/health/live") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the bot did not start listening"
-            await asyncio.sleep(0.05)
+from tests.unit.bot.helpers import DRILL_KEY, make_vault, process_env, say, wait_until_live
 
 
 def test_bot_process_serves_a_turn_and_crashes_on_the_drill(tmp_path: Path) -> None:
@@ -40,13 +19,13 @@ def test_bot_process_serves_a_turn_and_crashes_on_the_drill(tmp_path: Path) -> N
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "geobot.bot", "--vault-url", vault.url, "--host", "127.0.0.1"],
-        env=_env(GEOBOT_BOT_REGION="North-Europe", PORT=str(port)),
+        env=process_env(GEOBOT_BOT_REGION="North-Europe", PORT=str(port)),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     base = f"http://127.0.0.1:{port}"
 
     async def scenario():
-        await _wait_until_live(base, process, time.monotonic() + 60)
+        await wait_until_live(base, process, time.monotonic() + 60)
         async with aiohttp.ClientSession() as http:
             turn = await say(http, base, "hello")
             async with http.post(f"{base}/api/drill", json={"fault": "crash"},
@@ -71,10 +50,10 @@ def test_bot_process_serves_a_turn_and_crashes_on_the_drill(tmp_path: Path) -> N
 def test_bad_command_line_exits_2(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "geobot.bot", "--vault-url", "file:///x", "--region", "bad_region!"],
-        env=_env(), capture_output=True, text=True, timeout=60,
+        env=process_env(), capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2
     assert "'bad_region!': a region is 1-60 of a-z, 0-9 and '-'" in result.stderr
-    missing = subprocess.run([sys.executable, "-m", "geobot.bot"], env=_env(), capture_output=True, text=True,
+    missing = subprocess.run([sys.executable, "-m", "geobot.bot"], env=process_env(), capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode == 2 and "--vault-url" in missing.stderr

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from geobot.bot import settings as names
+from tests.models import fixture_model
 from tests.unit.bot.helpers import drill, health, make_vault, say, serve
 from tests.unit.nlu.contract_server import ContractServer, fixture
 
@@ -69,6 +70,22 @@ def test_probes_within_the_cache_interval_share_one_check(tmp_path: Path) -> Non
     assert sum(not body["cached"] for _, body in cached) >= 1
     assert [body["run"] for _, body in faulted] == [2, 2, 2]
     assert {status for status, _ in faulted} == {503}
+
+
+def test_the_local_recognizer_trains_from_the_model_the_vault_names(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"luis_schema_version": "99.0"}')
+
+    async def scenario(model: Path):
+        async with serve(make_vault(tmp_path, **{names.LANGUAGE_MODEL: str(model)}), "west") as base, \
+                aiohttp.ClientSession() as http:
+            return await health(http, base)
+
+    status, body = asyncio.run(scenario(fixture_model("4.0.0")))
+    assert status == 200
+    assert body["components"]["language"]["detail"] == "local recognizer (places.luis-4.0.0.json, 23 utterances)"
+    status, body = asyncio.run(scenario(broken))
+    assert status == 503 and body["components"]["language"]["reason"].startswith(f"{broken}: 2 problems")
 
 
 def test_unconfigured_components_are_unhealthy_not_skipped(tmp_path: Path) -> None:

@@ -95,3 +95,18 @@ def test_messages_need_a_token_when_the_bot_has_an_identity(tmp_path: Path) -> N
     unauthenticated, bad_token, (health_status, _) = asyncio.run(scenario())
     assert unauthenticated == 401 and bad_token == 401
     assert health_status == 200  # probes carry no token and must not need one
+
+
+def test_every_probe_path_the_config_allows_is_served(tmp_path: Path) -> None:
+    """probe.path is refused unless the bots serve it: each allowed path answers as a health check does."""
+    from geobot.config import HEALTH_PATHS
+
+    async def scenario() -> list[int]:
+        async with serve(make_vault(tmp_path), "west") as base, aiohttp.ClientSession() as http:
+            statuses = []
+            for path in HEALTH_PATHS:
+                async with http.get(f"{base}{path}") as response:
+                    statuses.append(response.status)
+            return statuses
+
+    assert all(status in (200, 503) for status in asyncio.run(scenario()))

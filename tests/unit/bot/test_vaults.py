@@ -11,6 +11,7 @@ import pytest
 from geobot.bot.vaults import open_vault
 from geobot.errors import InputError
 from geobot.targets.local.vault import LocalVault
+from tests.unit.bot.helpers import FixedToken
 from tests.unit.nlu.contract_server import ContractServer, fixture
 
 
@@ -25,16 +26,7 @@ def test_file_urls_open_the_local_vault(tmp_path: Path) -> None:
 def test_key_vault_secrets_follow_the_challenge_and_read_the_value(tmp_path: Path) -> None:
     pytest.importorskip("azure.keyvault.secrets", reason="the [azure] extra is not installed")
     trustme = pytest.importorskip("trustme", reason="trustme makes the local TLS certificate")
-    from azure.core.credentials import AccessToken, AccessTokenInfo
-
     from geobot.bot.vaults import KeyVaultSecrets
-
-    class FixedToken:
-        def get_token(self, *scopes: str, **kw: object) -> AccessToken:
-            return AccessToken("test-token", 4102444800)
-
-        def get_token_info(self, *scopes: str, **kw: object) -> AccessTokenInfo:
-            return AccessTokenInfo("test-token", 4102444800)
 
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

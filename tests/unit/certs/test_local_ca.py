@@ -16,7 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store
 
 from geobot.certs.local_ca import LocalCA
-from geobot.certs.pfx import Pfx, build_pfx, verify_pfx
+from geobot.certs.pfx import Pfx, build_pfx, describe, verify_pfx
 from geobot.errors import CertError
 
 
@@ -96,6 +96,31 @@ def test_a_strict_tls_client_trusting_the_root_accepts_the_certificate(ca: Local
     assert handshake(ca.issue(["mybot.localhost"]), client, server_hostname) == "mybot.localhost"
 
 
+LONG_HOST = "the-reservation-bot-of-a-restaurant-chain.eu-west.bookings.example.com"  # 70 characters
+
+
+def test_a_host_name_longer_than_a_common_name_is_certified_in_the_subject_alt_name_only(ca: LocalCA) -> None:
+    assert len(LONG_HOST) > 64
+    pfx = ca.issue([LONG_HOST])
+    assert pfx.cert.subject == x509.Name([])
+    san = pfx.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert san.critical  # RFC 5280: an empty subject makes the subjectAltName critical
+    assert san.value.get_values_for_type(x509.DNSName) == [LONG_HOST]
+    verify_pfx(build_pfx(pfx.key, pfx.cert, pfx.chain, "pw"), "pw", LONG_HOST)
+    verifier = PolicyBuilder().store(Store([ca.cert])).build_server_verifier(x509.DNSName(LONG_HOST))
+    assert verifier.verify(pfx.cert, [])[-1] == ca.cert
+    client = ssl.create_default_context(cafile=str(ca.ca_path))
+    client.verify_flags |= ssl.VERIFY_X509_STRICT
+    assert handshake(pfx, client, LONG_HOST) == LONG_HOST
+    assert describe(pfx)["subject"] == f"SAN {LONG_HOST}"
+
+
+def test_the_common_name_is_the_first_name_that_fits(ca: LocalCA) -> None:
+    pfx = ca.issue([LONG_HOST, "mybot.localhost"])
+    assert pfx.cert.subject.rfc4514_string() == "CN=mybot.localhost"
+    assert not pfx.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).critical
+
+
 def test_a_client_not_trusting_the_root_refuses_it(ca: LocalCA) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         handshake(ca.issue(["mybot.localhost"]), ssl.create_default_context(), "mybot.localhost")
@@ -122,7 +147,7 @@ def test_trust_instructions_name_the_real_root_file(tmp_path: Path) -> None:
 
 
 def handshake(pfx: Pfx, client: ssl.SSLContext, server_hostname: str) -> str:
-    """One TLS handshake on loopback; returns the common name of the certificate the client accepted."""
+    """One TLS handshake on loopback; returns the first DNS name of the certificate the client accepted."""
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with tempfile.TemporaryDirectory() as folder:
         pem = Path(folder) / "server.pem"
@@ -145,6 +170,6 @@ def handshake(pfx: Pfx, client: ssl.SSLContext, server_hostname: str) -> str:
         try:
             with socket.create_connection(listener.getsockname(), timeout=5) as raw, \
                     client.wrap_socket(raw, server_hostname=server_hostname) as tls:
-                return dict(pair[0] for pair in tls.getpeercert()["subject"])["commonName"]
+                return next(value for kind, value in tls.getpeercert()["subjectAltName"] if kind == "DNS")
         finally:
             thread.join(5)

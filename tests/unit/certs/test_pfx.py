@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from geobot.certs.pfx import PfxError, PfxPasswordError, build_pfx, covers_host, read_pfx, verify_pfx
+from geobot.certs.pfx import PfxError, PfxFormatError, PfxPasswordError, build_pfx, covers_host, read_pfx, verify_pfx
 from geobot.errors import CertError
 from tests.certificates import NOW, make_cert
 
@@ -46,16 +47,21 @@ def test_without_a_password_the_pfx_is_unencrypted_for_key_vault_import(key: ec.
     assert read_pfx(build_pfx(key, make_cert(key, [HOST]), [], None), None).cert.subject.rfc4514_string()
 
 
-@pytest.mark.parametrize("data", [b"not a pfx", None], ids=["garbage", "wrong password"])
-def test_a_pfx_that_does_not_open_says_so_without_echoing_the_password(
-    key: ec.EllipticCurvePrivateKey, data: bytes | None
-) -> None:
-    data = data or build_pfx(key, make_cert(key, [HOST]), [], PASSWORD)
+def test_a_wrong_password_says_so_without_echoing_it(key: ec.EllipticCurvePrivateKey) -> None:
     with pytest.raises(PfxPasswordError) as caught:
-        read_pfx(data, "guess-123")
+        read_pfx(build_pfx(key, make_cert(key, [HOST]), [], PASSWORD), "guess-123")
     assert isinstance(caught.value, CertError)
     assert "guess-123" not in caught.value.message + caught.value.hint
     assert "password" in caught.value.message
+
+
+@pytest.mark.parametrize("data", [b"not a pfx", os.urandom(2048), b"", b"0\x82\x01"],
+                         ids=["text", "random bytes", "empty", "truncated DER"])
+def test_data_that_is_no_pfx_is_not_blamed_on_the_password(data: bytes) -> None:
+    with pytest.raises(PfxFormatError) as caught:
+        read_pfx(data, "guess-123")
+    assert caught.value.message == "is not a PKCS#12 (PFX) file"
+    assert "password" not in caught.value.message + caught.value.hint
 
 
 def test_a_pfx_without_a_private_key_is_refused(key: ec.EllipticCurvePrivateKey) -> None:

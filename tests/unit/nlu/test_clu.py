@@ -70,7 +70,7 @@ def test_import_train_deploy_follow_the_contract() -> None:
             sleeps = Sleeps()
             async with CluClient(server.url, KEY, sleep=sleeps, poll_interval=5) as client:
                 jobs = [
-                    await client.import_luis(project, luis_app),
+                    await client.import_project(project, luis_app),
                     await client.train(project, train_fx["parameters"]["body"]["modelLabel"]),
                     await client.deploy(project, deployment, deploy_fx["parameters"]["body"]["trainedModelLabel"]),
                 ]
@@ -143,7 +143,7 @@ def test_failed_job_reports_its_errors() -> None:
             server.expect("GET", job, 200, failed)
             async with CluClient(server.url, KEY, sleep=Sleeps()) as client:
                 with pytest.raises(CluError, match=r"job failed \(InvalidDocument: intent 'X' is empty\)"):
-                    await client.import_luis("EmailApp", {"luis_schema_version": "7.0.0"})
+                    await client.import_project("EmailApp", {"luis_schema_version": "7.0.0"})
 
     asyncio.run(scenario())
 
@@ -261,7 +261,7 @@ def test_token_auth_sends_one_bearer_token_and_no_key() -> None:
             server.expect("GET", job, 200, body("ConversationAuthoring_GetImportStatus"))
             answers(server, 2)
             async with CluClient(server.url, credential=tokens, sleep=Sleeps()) as client:
-                await client.import_luis("EmailApp", {"luis_schema_version": "7.0.0"})
+                await client.import_project("EmailApp", {"luis_schema_version": "7.0.0"})
                 await client.analyze("hi", "p", "d")
                 await client.analyze("hi again", "p", "d")
             return server.requests

@@ -9,6 +9,7 @@ import pytest
 
 from geobot.errors import InputError
 from geobot.nlu.model import ModelError, default_model_path, load_examples, load_model
+from tests.models import VERSIONS, fixture_model
 
 SAMPLE = default_model_path()
 
@@ -117,3 +118,78 @@ def test_good_base_model_loads(tmp_path: Path) -> None:
     model = load_model(_write(tmp_path, _base()))
     assert model.intents == ("Greet", "None")
     assert model.utterances[1].labels[0].entity == "city"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_luis_4_to_7_exports_read_alike(version: str) -> None:
+    model = load_model(fixture_model(version))
+    assert model.kind == "luis" and model.version == version
+    assert model.intents[:2] == ("Utilities.Stop", "Utilities.Help")
+    assert model.prebuilts == ("geographyV2", "ordinal", "number")
+    assert [e.name for e in model.lists] == ["Places.PlaceType"]
+    assert model.learned[0] == "Places.AbsoluteLocation"
+    assert [p.text for p in model.patterns] == ["how far is {Places.AbsoluteLocation}[?]"]
+    assert model.phraselists == ("Places.Nearby",)
+    (found,) = [u for u in model.utterances if u.text == "find a coffee shop near the station"]
+    assert {(label.entity, found.text[label.start:label.end + 1]) for label in found.labels} == {
+        ("Places.PlaceType", "coffee shop"), ("Places.AbsoluteLocation", "the station")}
+
+
+def test_a_7_0_0_child_label_is_read_after_its_parent() -> None:
+    model = load_model(fixture_model("7.0.0"))
+    assert model.learned == ("Places.AbsoluteLocation", "Places.Address", "Places.Address.Street", "Places.Address.City")
+    (sent,) = [u for u in model.utterances if u.text.startswith("send it to")]
+    assert [label.entity for label in sent.labels] == ["Places.Address", "Places.Address.Street", "Places.Address.City"]
+
+
+def test_a_clu_export_reads_into_the_same_model(tmp_path: Path) -> None:
+    path = _write(tmp_path, {
+        "projectFileVersion": "2022-05-01", "stringIndexType": "Utf16CodeUnit",
+        "metadata": {"projectKind": "Conversation", "projectName": "Places", "language": "en-gb"},
+        "assets": {"projectKind": "Conversation", "intents": [{"category": "Places.Find"}, {"category": "None"}],
+                   "entities": [{"category": "Place"},
+                                {"category": "Kind", "list": {"sublists": [{"listKey": "cafe", "synonyms": [
+                                    {"language": "en-gb", "values": ["coffee shop"]}]}]}},
+                                {"category": "Count", "prebuilts": [{"category": "Quantity.Number"}]},
+                                {"category": "Code", "regex": {"expressions": [
+                                    {"regexKey": "code", "language": "en-gb", "regexPattern": "[A-Z]{2}[0-9]"}]}}],
+                   "utterances": [{"text": "find a coffee shop near the station", "intent": "Places.Find",
+                                   "entities": [{"category": "Place", "offset": 24, "length": 11}]}]}})
+    model = load_model(path)
+    assert (model.kind, model.version, model.name, model.culture) == ("clu", "2022-05-01", "Places", "en-gb")
+    assert model.intents == ("Places.Find", "None") and model.learned == ("Place",)
+    assert model.lists[0].values == (("cafe", ("cafe", "coffee shop")),)
+    assert model.prebuilts == ("Quantity.Number",) and model.regexes[0].name == "Code"
+    label = model.utterances[0].labels[0]
+    assert model.utterances[0].text[label.start:label.end + 1] == "the station"
+
+
+def test_malformed_inner_items_are_all_named_never_a_python_error(tmp_path: Path) -> None:
+    data = _base()
+    data["closedLists"] = None
+    data["intents"].append(["Oops"])
+    data["utterances"][0]["entities"] = ["city"]
+    data["utterances"].append({"text": "hi there", "intent": ["Greet"]})
+    data["luis_schema_version"] = "99.0"
+    path = _write(tmp_path, data)
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    problems = [p.text for p in caught.value.problems]
+    assert problems == [
+        "luis_schema_version '99.0' is not supported: geobot reads LUIS JSON 4.x-7.x",
+        "intents[2] is a list, not an object",
+        "'closedLists' is null: it must be a list of objects (write [] for none)",
+        "utterance 'hello': label 0 is a string, not an object {entity, startPos, endPos}",
+        "utterance 'hi there': intent ['Greet'] is not declared in 'intents'",
+    ]
+    assert caught.value.message.splitlines()[0] == f"{path}: 5 problems"
+    assert [p.line for p in caught.value.problems] == sorted(p.line for p in caught.value.problems)
+
+
+def test_batch_tests_may_label_learned_entities(tmp_path: Path) -> None:
+    model = load_model(fixture_model("4.0.0"))
+    examples = tmp_path / "examples.json"
+    examples.write_text(json.dumps([{"text": "how far is the museum", "intent": "Places.GetDistance",
+                                     "entities": [{"entity": "Places.AbsoluteLocation", "startPos": 11, "endPos": 20}]}]))
+    (example,) = load_examples(examples, model)
+    assert example.labels[0].entity == "Places.AbsoluteLocation"

@@ -10,8 +10,10 @@ import pytest
 
 from geobot.nlu.clu import CluError
 from geobot.nlu.model import ModelError, default_model_path, load_model
-from geobot.nlu.publish import load_luis_app, publish_regions
-from tests.unit.nlu.contract_server import ContractServer
+from geobot.nlu.publish import ImportBody, import_body, publish_regions
+from geobot.nlu.upgrade import to_luis7
+from tests.models import VERSIONS, fixture_model, luis7_errors
+from tests.unit.nlu.contract_server import ContractServer, fixture
 from tests.unit.nlu.test_clu import AUTHORING, Tokens, accepted, body
 
 PROJECT, DEPLOYMENT, LABEL = "geobot", "production", "model-1"
@@ -31,14 +33,14 @@ def serve_publish(server: ContractServer) -> None:
 
 
 def test_every_region_is_imported_trained_and_deployed_in_parallel() -> None:
-    luis_app, tokens, events = load_luis_app(), Tokens(), []
+    model, tokens, events = import_body(default_model_path(), PROJECT), Tokens(), []
 
     async def scenario():
         async with ContractServer() as west, ContractServer() as east:
             serve_publish(west)
             serve_publish(east)
             live = await publish_regions({"westeurope": west.url, "eastus": east.url}, tokens, PROJECT, DEPLOYMENT,
-                                         luis_app, LABEL, lambda region, step: events.append((region, step)))
+                                         model, LABEL, lambda region, step: events.append((region, step)))
             return live, west.requests, east.requests
 
     live, west, east = asyncio.run(scenario())
@@ -47,7 +49,8 @@ def test_every_region_is_imported_trained_and_deployed_in_parallel() -> None:
     for requests in (west, east):
         assert [(r.method, r.path) for r in requests[::2]] == [
             ("POST", f"{BASE}/:import"), ("POST", f"{BASE}/:train"), ("PUT", f"{BASE}/deployments/{DEPLOYMENT}")]
-        assert requests[0].body == luis_app and requests[2].body["modelLabel"] == LABEL
+        assert requests[0].body == model.body and requests[2].body["modelLabel"] == LABEL
+        assert requests[0].query["format"] == "Luis"
         assert all(r.headers["Authorization"].startswith("Bearer token-") for r in requests)
     assert events[:2] == [("westeurope", "import"), ("eastus", "import")]  # both started before either trained
     for region in ("westeurope", "eastus"):
@@ -63,7 +66,8 @@ def test_a_failed_region_is_named_and_the_others_still_finish() -> None:
             east.expect("POST", f"{BASE}/:import", 403, DENIED)
             with pytest.raises(CluError) as caught:
                 await publish_regions({"westeurope": west.url, "eastus": east.url}, Tokens(), PROJECT, DEPLOYMENT,
-                                      load_luis_app(), LABEL, lambda region, step: events.append((region, step)))
+                                      import_body(default_model_path(), PROJECT), LABEL,
+                                      lambda region, step: events.append((region, step)))
             return caught.value, west.requests
 
     error, west = asyncio.run(scenario())
@@ -75,10 +79,41 @@ def test_a_failed_region_is_named_and_the_others_still_finish() -> None:
     assert [step for r, step in events if r == "westeurope"][-1] == "done" and len(west) == 6
 
 
-def test_the_sample_model_is_what_is_published(tmp_path: Path) -> None:
-    assert load_luis_app() == load_model(default_model_path()).raw
-    assert load_luis_app()["luis_schema_version"]
+def test_the_sample_model_is_published_as_luis_7(tmp_path: Path) -> None:
+    published = import_body(default_model_path(), PROJECT)
+    assert published == ImportBody("Luis", to_luis7(load_model(default_model_path())))
+    assert published.body["luis_schema_version"] == "7.0.0"
     bad = tmp_path / "bad.luis.json"
     bad.write_text(json.dumps({"luis_schema_version": "7.0.0", "intents": []}))
     with pytest.raises(ModelError, match="'intents' is empty"):
-        load_luis_app(bad)
+        import_body(bad, PROJECT)
+
+
+def _published(model: ImportBody) -> dict:
+    async def scenario():
+        async with ContractServer() as west:
+            serve_publish(west)
+            await publish_regions({"westeurope": west.url}, Tokens(), PROJECT, DEPLOYMENT, model, LABEL,
+                                  lambda region, step: None)
+            return west.requests[0]
+
+    request = asyncio.run(scenario())
+    return {"query": request.query, "body": request.body}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_luis_model_of_any_version_is_imported_as_luis_7(version: str) -> None:
+    sent = _published(import_body(fixture_model(version), PROJECT))
+    assert sent["query"]["format"] == "Luis"
+    assert luis7_errors(sent["body"]) == []
+    assert [i["name"] for i in sent["body"]["intents"]][:2] == ["Utilities.Stop", "Utilities.Help"]
+
+
+def test_a_clu_export_is_imported_in_the_contracts_shape_under_the_projects_name(tmp_path: Path) -> None:
+    contract = fixture("language", "ConversationAuthoring_ImportProject")["parameters"]["body"]
+    export = {**contract, "metadata": {**contract["metadata"], "projectName": "ExportedElsewhere"}}
+    path = tmp_path / "clu.json"
+    path.write_text(json.dumps(export))
+    sent = _published(import_body(path, PROJECT))
+    assert sent["query"]["format"] == "Conversation"
+    assert sent["body"] == {**contract, "metadata": {**contract["metadata"], "projectName": PROJECT}}

@@ -6,6 +6,7 @@ import pytest
 
 from geobot.nlu.model import default_model_path, load_examples, load_model
 from geobot.nlu.recognizer import LocalRecognizer
+from tests.models import VERSIONS, fixture_model
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +50,19 @@ def test_training_is_deterministic(recognizer: LocalRecognizer) -> None:
     again = LocalRecognizer(recognizer.model)
     for text in ["yes please", "for 3 people", "what did I book", "zzz"]:
         assert again.recognize(text) == recognizer.recognize(text)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_dotted_names_and_learned_entities_are_recognized(version: str) -> None:
+    recognizer = LocalRecognizer(load_model(fixture_model(version)))
+    prediction = recognizer.recognize("find a drugstore near the harbour")
+    assert prediction.intent == "Places.FindPlace"
+    assert {(e.category, e.value) for e in prediction.entities} == {
+        ("Places.PlaceType", "pharmacy"), ("Places.AbsoluteLocation", "the harbour")}
+    assert recognizer.recognize("how far is the old town").intent == "Places.GetDistance"
+
+
+def test_a_dotted_entity_is_one_placeholder_token() -> None:
+    recognizer = LocalRecognizer(load_model(fixture_model("4.0.0")))
+    vector = recognizer._vector("find a chemist")
+    assert "<Places.PlaceType>".lower() in vector and "placetype" not in vector

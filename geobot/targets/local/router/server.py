@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,12 +49,13 @@ class Router:
     """One router instance: `start` binds and starts probing, `stop` undoes it; tests run it in-process."""
 
     def __init__(self, config_path: Path, settings: RouterSettings, *, watch_interval: float = 1.0,
-                 rng: random.Random | None = None, exists: Callable[[str], bool] = os.path.exists) -> None:
+                 rng: random.Random | None = None, exists: Callable[[str], bool] = os.path.exists,
+                 dns_clock: Callable[[], float] = time.monotonic) -> None:
         self.config_path = config_path
         self.settings = settings
         self.log = EventLog(settings.log)
         self.monitor = Monitor(settings.probe)
-        self.routing = Routing(rng)
+        self.routing = Routing(rng, dns_clock)
         self.certificates = Certificates(settings.certificate)
         self.prober = Prober(self.monitor, lambda: self.settings, self.report)
         self.ports: dict[str, int] = {}

@@ -30,8 +30,9 @@ resource "aws_lexv2models_bot_locale" "this" {
   }
 }
 
-# No slots: the LUIS model's utterances label no entity, so no intent has a value to elicit.
-# The health check only needs the recognized intent and its confidence.
+# No slots yet: geobot's converter (geobot/nlu/lexv2.py) derives them from entity labels, but
+# they are not declared here, and `geobot plan` warns that labels stay sample text. The health
+# check only needs the recognized intent and its confidence.
 resource "aws_lexv2models_intent" "this" {
   for_each = var.lex.intents
 

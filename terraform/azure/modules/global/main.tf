@@ -140,7 +140,7 @@ resource "time_sleep" "rbac" {
 resource "azurerm_key_vault_secret" "store_url" {
   #checkov:skip=CKV_AZURE_41:A configuration value (an endpoint URL), not a credential: an expiry date would only stop the bot.
   name         = "geobot-store-url"
-  value        = "${azurerm_cosmosdb_account.this.endpoint}?database=${local.cosmos_database}&container=${local.cosmos_container}"
+  value        = "${azurerm_cosmosdb_account.this.endpoint}?database=${local.cosmos_database}&container=${local.cosmos_container}&regions=${join(",", var.bot_regions)}"
   content_type = "text/uri-list"
   key_vault_id = azurerm_key_vault.this.id
   tags         = var.tags
@@ -181,7 +181,13 @@ resource "azurerm_key_vault_secret" "app_insights" {
   depends_on = [time_sleep.rbac]
 }
 
-# ---- Cosmos DB: conversation state, written in every bot region -------------------------
+# ---- Cosmos DB: conversation state, one write region, a replica in every bot region ---------
+
+# One write region, so a turn's If-Match is checked against the one authoritative copy (with
+# several write regions it only guards the local replica, and a conflicting turn written in
+# another region would be dropped by last-writer-wins). Every bot region holds a readable
+# replica, in failover order: the service moves the write region to the next one when its
+# region fails (docs/azure.md, "Cosmos DB: one write region").
 
 resource "azurerm_cosmosdb_account" "this" {
   #checkov:skip=CKV_AZURE_99:No IP filter: the web apps' outbound addresses are not fixed without VNet integration; keys are disabled (local_authentication_enabled = false), access is Entra ID + data-plane RBAC.
@@ -193,7 +199,7 @@ resource "azurerm_cosmosdb_account" "this" {
   resource_group_name                = azurerm_resource_group.global.name
   offer_type                         = "Standard"
   kind                               = "GlobalDocumentDB"
-  multiple_write_locations_enabled   = true
+  multiple_write_locations_enabled   = false
   automatic_failover_enabled         = true
   local_authentication_enabled       = false
   access_key_metadata_writes_enabled = false
@@ -205,8 +211,7 @@ resource "azurerm_cosmosdb_account" "this" {
     consistency_level = "Session"
   }
 
-  # Every bot region, in failover order: a region keeps reading and writing its own replica
-  # when another region fails.
+  # Every bot region, in failover order: priority 0 (the first bot region) is the write region.
   dynamic "geo_location" {
     for_each = var.bot_regions
     content {

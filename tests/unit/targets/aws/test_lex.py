@@ -94,7 +94,7 @@ def test_a_locale_that_fails_to_build_says_why_and_nothing_is_versioned(stubbed:
         publish(lex(stubbed), BOT, lambda text: None)
     assert raised.value.message == (
         "us-west-2: the bot locale en_US did not build: Intent Help: utterance 'help' is duplicated")
-    assert "luis/" in raised.value.hint
+    assert "[bot] model" in raised.value.hint
 
 
 def test_a_build_still_running_when_the_waiter_gives_up_names_the_region(stubbed: Stubbed) -> None:

@@ -13,7 +13,9 @@ from geobot.config import Config
 from geobot.errors import ConfigError
 from geobot.nlu.model import default_model_path, load_model
 from geobot.resources import terraform_dir
-from geobot.targets.aws.variables import impossible, lex_intents, locale_id, render_variables
+from geobot.nlu.lexv2 import locale_id
+from geobot.targets.aws.variables import impossible, lex_bot, render_variables
+from tests.models import VERSIONS, fixture_model
 from tests.unit.terraform.hcl import plan, provider_free_copy, terraform_binary
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -76,20 +78,25 @@ def test_an_expected_intent_the_model_lacks_is_refused_with_the_intents_it_has(t
     assert "BookTable, Inform" in problem.hint
 
 
-def test_intent_names_lex_refuses_and_duplicate_utterances_are_refused(tmp_path: Path) -> None:
+def test_the_configured_model_is_the_bot_and_the_probe_takes_its_intent_by_either_name(tmp_path: Path) -> None:
     raw = json.loads(default_model_path().read_text())
-    raw["intents"].append({"name": "Book Table"})
-    raw["utterances"] += [{"text": "book a dinner", "intent": "Book Table", "entities": []},
-                          {"text": "Book a table ", "intent": "Greeting", "entities": []}]
+    for item in (*raw["intents"], *raw["utterances"]):
+        item[("name" if "name" in item else "intent")] = {"BookTable": "Booking.Table"}.get(
+            item.get("name", item.get("intent")), item.get("name", item.get("intent")))
     path = tmp_path / "model.luis.json"
     path.write_text(json.dumps(raw))
-    problems = [p.message for p in impossible(aws_config(), load_model(path))]
-    assert problems == [f"{path}: intent 'Book Table' is not a Lex V2 intent name",
-                        f"{path}: 'Book a table ' is an example of BookTable and of Greeting"]
+    for expected in ("Booking.Table", "Booking_Table"):
+        toml = tmp_path / "geobot.toml"
+        toml.write_text(f'[bot]\nmodel = "model.luis.json"\n[aws]\nexpected_intent = "{expected}"\n')
+        config = configuration.load(toml, {}, {"target": "aws"})
+        variables = render_variables(config, ZIP)
+        assert "Booking_Table" in variables["lex"]["intents"] and "Booking.Table" not in variables["lex"]["intents"]
+        assert variables["probe"]["expected_intent"] == "Booking_Table"
+        assert impossible(config) == []
 
 
 def test_lex_intents_keep_the_models_order() -> None:
-    assert list(lex_intents(load_model(default_model_path())))[:3] == ["BookTable", "Inform", "Confirm"]
+    assert list(lex_bot(aws_config()).utterances())[:3] == ["BookTable", "Inform", "Confirm"]
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +120,15 @@ def test_terraform_refuses_a_primary_that_is_not_the_global_region(contract_dir:
     assert done.returncode != 0 and "global_region must be the bot region with the lowest priority" in done.stdout + done.stderr
     with pytest.raises(ConfigError, match="on aws must be the primary"):
         aws_config({"GEOBOT_GLOBAL_REGION": "us-west-2"})
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_terraform_accepts_the_bot_of_a_users_model_with_dotted_names(contract_dir: Path, version: str,
+                                                                      tmp_path: Path) -> None:
+    toml = tmp_path / "geobot.toml"
+    toml.write_text(f'[bot]\nmodel = "{fixture_model(version)}"\n[aws]\ntest_utterance = "stop"\n'
+                    'expected_intent = "Utilities.Stop"\n')
+    variables = render_variables(configuration.load(toml, {}, {"target": "aws"}), ZIP)
+    assert variables["probe"]["expected_intent"] == "Utilities_Stop"
+    done = plan(contract_dir, variables)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -96,9 +96,19 @@ async def upstreams(*names: str) -> AsyncIterator[list[Upstream]]:
             await server.stop()
 
 
+class ManualClock:
+    """A clock that moves only when a test sets `now`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @contextlib.asynccontextmanager
-async def router(config: Path) -> AsyncIterator[Router]:
-    running = Router(config, load(config), watch_interval=0.05)
+async def router(config: Path, **options: Any) -> AsyncIterator[Router]:
+    running = Router(config, load(config), watch_interval=0.05, **options)
     await running.start()
     try:
         yield running
