@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import httptools
 
 log = logging.getLogger(__name__)
 MAX_BODY = 8 * 1024 * 1024
+IDLE_SECONDS = 75.0  # a kept-alive client connection with nothing to do is closed after this (as aiohttp did)
 Headers = list[tuple[bytes, bytes]]  # raw (name, value) pairs, in order
 
 
@@ -99,6 +101,7 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._closing = False
         self._broken = False  # unparseable input: nothing after it is read
+        self.last_active = time.monotonic()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -111,6 +114,7 @@ class _Connection(asyncio.Protocol):
         self._closing = True
 
     def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
         if self._broken:
             return
         try:
@@ -173,6 +177,7 @@ class _Connection(asyncio.Protocol):
                 break
         self._queue.clear()
         self._task = None
+        self.last_active = time.monotonic()
 
     def _write(self, response: Response, close: bool, head: bool) -> None:
         if self._transport is None or self._transport.is_closing():
@@ -184,6 +189,9 @@ class _Connection(asyncio.Protocol):
     def close_when_idle(self) -> None:
         """Shutdown: close now if no request is in hand, else right after answering it."""
         self._closing = True
+        self.close_if_idle()
+
+    def close_if_idle(self) -> None:
         if self._task is None and self._transport is not None:
             self._transport.close()
 
@@ -195,9 +203,11 @@ class _Connection(asyncio.Protocol):
 class Listener:
     """One listening socket and its connections; `close` lets requests in hand finish first."""
 
-    def __init__(self, handler: Handler, scheme: str) -> None:
+    def __init__(self, handler: Handler, scheme: str, idle_seconds: float = IDLE_SECONDS) -> None:
         self.handler = handler
         self.scheme = scheme
+        self.idle_seconds = idle_seconds
+        self._sweeper: asyncio.TimerHandle | None = None
         self.connections: set[_Connection] = set()
         self.busy: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
@@ -206,12 +216,22 @@ class Listener:
         """Bind and listen; the port bound (`port` 0: any free one)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _Connection(self), host, port, ssl=ssl, backlog=1024)
+        self._sweep()
         return self._server.sockets[0].getsockname()[1]
+
+    def _sweep(self) -> None:
+        """Close the connections idle for `idle_seconds`; runs every quarter of that."""
+        quiet_since = time.monotonic() - self.idle_seconds
+        for connection in [c for c in self.connections if c.last_active <= quiet_since]:
+            connection.close_if_idle()
+        self._sweeper = asyncio.get_running_loop().call_later(self.idle_seconds / 4, self._sweep)
 
     async def close(self, timeout: float) -> None:
         if self._server is None:
             return
         self._server.close()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         for connection in list(self.connections):
             connection.close_when_idle()
         if self.busy:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import trustme
 
-from geobot.targets.local.router.http1 import MAX_BODY
+from geobot.targets.local.router.http1 import MAX_BODY, Listener, Request, Response
 from geobot.targets.local.router.server import Router
 from geobot.targets.local.router.settings import load
 from tests.unit.targets.local.router.helpers import (
@@ -147,3 +147,23 @@ def test_pipelined_requests_are_answered_in_order_and_garbage_ends_the_connectio
     assert status_lines == [b"HTTP/1.1 200 OK\r\n", b"HTTP/1.1 308 Permanent Redirect\r\n",
                             b"HTTP/1.1 400 Bad Request\r\n"]
     assert f"Location: https://{HOST}:".encode() in answers and b"/api/x?y=1\r\n" in answers
+
+
+def test_a_kept_alive_client_connection_left_idle_is_closed() -> None:
+    async def answer(request: Request) -> Response:
+        return Response(200, body=b"ok")
+
+    async def scenario() -> tuple[bytes, bytes]:
+        listener = Listener(answer, "http", idle_seconds=0.2)
+        port = await listener.start("127.0.0.1", 0)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        answered = await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+        after_idle = await asyncio.wait_for(reader.read(), 5)  # b"" once the listener closes the connection
+        writer.close()
+        await listener.close(1)
+        return answered, after_idle
+
+    answered, after_idle = asyncio.run(scenario())
+    assert answered.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close" not in answered
+    assert after_idle == b""
