@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -271,6 +272,8 @@ def run(requests: int, clients: int, retry: bool) -> None:
     print(f"{clients} concurrent clients, geobot's router in {mode} mode, HTTPS in, HTTP to the upstreams")
     if not haproxy:
         print("haproxy is not installed (apt-get install haproxy): no HAProxy comparison")
+    else:
+        print(f"HAProxy with its default threads (one per CPU: {os.cpu_count()}); geobot's router: one process")
     report(f"keep-alive clients, {requests} POSTs per path", kept)
     report(f"a new TLS connection per request, {requests // 4} POSTs per path", fresh)
 
