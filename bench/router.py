@@ -4,7 +4,7 @@ Starts two bot-like upstreams (a small aiohttp app each, own process),
 `python -m geobot.targets.local.router` and, if `haproxy` is installed, HAProxy configured the
 same way (TLS in with the same certificate, one request log line per request, health checks
 every second with 2 tolerated failures, keep-alive to the upstreams, `west` preferred and
-`east` as backup; with --retry, HAProxy retries on the backup like geobot's retry mode).
+`east` as backup; with --retry, HAProxy retries failed requests (L7 retries, redispatch) like geobot's retry mode).
 Then sends the same POST from several concurrent clients straight to one upstream over HTTP,
 through geobot's HTTPS listener and through HAProxy's, first over keep-alive connections, then
 with a new TLS connection per request. Prints p50/p99 latency, requests per second and the
@@ -79,7 +79,7 @@ backend regions
     http-check expect status 200
     default-server inter 1s fall 2 rise 1
     server west 127.0.0.1:{west} check
-    server east 127.0.0.1:{east} check {east_role}
+    server east 127.0.0.1:{east} check backup
 """
 RETRY = "retries 1\n    option redispatch 1\n    retry-on all-retryable-errors"
 
@@ -247,7 +247,7 @@ def run(requests: int, clients: int, retry: bool) -> None:
         if haproxy:
             (tmp / "haproxy.cfg").write_text(HAPROXY.format(
                 port=haproxy_port, pem=tmp / "tls.pem", west=ports["west"], east=ports["east"],
-                east_role="" if retry else "backup", retry=RETRY if retry else ""))
+                retry=RETRY if retry else ""))
             with open(tmp / "haproxy.log", "wb") as haproxy_log:  # its request log, as geobot's router.jsonl
                 processes.append(subprocess.Popen([haproxy, "-q", "-db", "-f", str(tmp / "haproxy.cfg")], stdout=haproxy_log))
         trust = ssl.create_default_context(cadata=pem.decode())
