@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, Strict, 
 from pydantic_core import PydanticCustomError
 
 from geobot import naming, regions, wording
+from geobot.bot import appspec
 from geobot.errors import ConfigError
 from geobot.resources import luis_dir
 
@@ -57,6 +58,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_ROUTING": "routing",
     "GEOBOT_WEIGHTS": "weights",
     "GEOBOT_DOMAIN": "domain",
+    "GEOBOT_UPDATE": "update",
     "GEOBOT_PROBE_PATH": "probe.path",
     "GEOBOT_PROBE_INTERVAL": "probe.interval",
     "GEOBOT_PROBE_TIMEOUT": "probe.timeout",
@@ -89,6 +91,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AWS_FAILBACK": "aws.failback",
     "GEOBOT_AWS_ONLINE_TIMEOUT": "aws.online_timeout",
     "GEOBOT_BOT_MODEL": "bot.model",
+    "GEOBOT_BOT_APP": "bot.app",
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
@@ -177,9 +180,25 @@ class AwsSettings(_Frozen):
 
 
 class BotSettings(_Frozen):
-    """The bot's language model: a LUIS app export (4.x-7.x) or a CLU project export."""
+    """The bot (`geobot.bot.appspec`) and its language model: a LUIS app export (4.x-7.x) or a CLU project export."""
 
     model: FilePath = luis_dir() / "geobot.luis.json"  # the sample booking bot's
+    app: str = appspec.SAMPLE
+
+    @field_validator("app")
+    @classmethod
+    def _app(cls, app: str) -> str:
+        """Module form as written; directory form as an absolute path, so every target reads the same."""
+        try:
+            spec = appspec.parse(app)
+            appspec.check(spec)
+        except appspec.AppSpecError as exc:
+            raise ConfigError("bot.app", app, exc.rule, exc.fix) from None
+        return str(spec.directory) if spec.directory else app.strip()
+
+    @property
+    def app_spec(self) -> appspec.AppSpec:
+        return appspec.parse(self.app)
 
     @field_validator("model")
     @classmethod
@@ -211,6 +230,7 @@ class Config(_Frozen):
     aws: AwsSettings = AwsSettings()
     bot: BotSettings = BotSettings()
     domain: str | None = None
+    update: Literal["rolling", "all-at-once"] = "rolling"  # how a deploy restarts regions with new code
 
     @field_validator("domain")
     @classmethod
@@ -237,9 +257,13 @@ class Config(_Frozen):
     @property
     def warnings(self) -> tuple[str, ...]:
         """Advice that does not stop a run."""
+        warnings = []
         if len(self.regions) == 1:
-            return (f"only one bot region ({self.regions[0]}): no failover; add a second region to regions",)
-        return ()
+            warnings.append(f"only one bot region ({self.regions[0]}): no failover; add a second region to regions")
+        if self.target == "aws" and not self.bot.app_spec.is_sample:
+            warnings.append(f"bot.app = {self.bot.app!r} is not deployed on aws: Lex V2 answers from bot.model's "
+                            "intents, with no bot server to run it; deploy it with target local or azure")
+        return tuple(warnings)
 
     @property
     def host_name(self) -> str:
@@ -352,6 +376,10 @@ def _read_file(path: Path | None, path_flag: str) -> dict[str, Any]:
         given = section.get(key) if isinstance(section, dict) else None
         if isinstance(given, str) and given.strip() and not Path(given).is_absolute():
             section[key] = str(path.parent / given)
+    bot = data.get("bot")
+    if isinstance(bot, dict) and isinstance(bot.get("app"), str) and bot["app"].strip() \
+            and not appspec.MODULE_FORM.fullmatch(bot["app"].strip()):
+        bot["app"] = str(path.parent / bot["app"].strip())  # a directory, relative to the file
     return data
 
 

@@ -44,6 +44,7 @@ class Factory:
         self.env = env
         self.interactive = sys.stdin.isatty() and sys.stderr.isatty() if interactive is None else interactive
         self.redact = Redactor()
+        self.flags: dict[str, object] = {}  # config keys set by a command's own options
 
     @cached_property
     def reporter(self) -> Reporter:
@@ -56,7 +57,7 @@ class Factory:
     def config(self):  # -> geobot.config.Config (imported lazily: pydantic is not free)
         from geobot import config as configuration
 
-        flags = {"target": self.options.target} if self.options.target else {}
+        flags = {**self.flags, **({"target": self.options.target} if self.options.target else {})}
         prompt = self._prompt_secret if self.interactive else None
         loaded = configuration.load(self.options.config_path, self.env, flags, prompt, self.options.config_flag)
         if loaded.certificate.pfx_password is not None:
@@ -64,6 +65,11 @@ class Factory:
         for warning in loaded.warnings:
             self.reporter.warning(warning)
         return loaded
+
+    def set_flag(self, key: str, value: object) -> None:
+        """A command option that is a config key (`deploy --all-at-once`); before the config is read."""
+        assert "config" not in self.__dict__, "set_flag after the config was loaded"
+        self.flags[key] = value
 
     def language_model(self, target: str | None = None):  # -> geobot.nlu.fit.Fit
         """The [bot] model checked for the target (the configured one unless given): every problem

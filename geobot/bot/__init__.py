@@ -1,14 +1,17 @@
-"""The sample bot geobot deploys into every region (aiohttp + Microsoft 365 Agents SDK).
+"""The bot host geobot deploys into every region (aiohttp + Microsoft 365 Agents SDK).
 
-Run it with `python -m geobot.bot --vault-url URL --region NAME --port N`; every other
+It serves the bot `[bot] app` names (`geobot.bot.appspec`; by default the sample booking bot
+in `geobot.bot.agent`) through the contract in `geobot.bot.contract`. Run it with
+`python -m geobot.bot --vault-url URL --region NAME [--app SPEC] --port N`; every other
 setting comes from the vault (names in `geobot.bot.settings`). Routes:
 
-    POST /api/messages                     Bot Framework activities; JWT-checked unless anonymous.
+    POST /api/messages                     the bot's: Bot Framework activities; JWT-checked unless anonymous.
                                            "deliveryMode": "expectReplies" → 200 {"activities": [...]}.
                                            503 {"component": ...} when a dependency is down (nothing
                                            was written: retrying elsewhere is safe).
     GET  /api/health                       deep check: 200/503 with one entry per component
     GET  /api/health/live                  liveness: 200 while the process serves
+                                           (both carry "version": the code's, geobot.bot.version)
     GET  /.well-known/acme-challenge/{t}   HTTP-01 key authorization from the vault
     GET|POST /api/drill                    the drill hook, below
 

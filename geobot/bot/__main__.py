@@ -1,7 +1,8 @@
-"""`python -m geobot.bot --vault-url URL --region NAME [--host H] [--port N]`: run one region's bot.
+"""`python -m geobot.bot --vault-url URL --region NAME [--app SPEC] [--host H] [--port N]`: run one region's bot.
 
 Each flag falls back to the environment: GEOBOT_BOT_VAULT_URL, GEOBOT_BOT_REGION (then App
-Service's REGION_NAME), GEOBOT_BOT_HOST, and PORT (then App Service's WEBSITES_PORT). Exits 2
+Service's REGION_NAME), GEOBOT_BOT_APP (default: the sample bot; forms in
+`geobot.bot.appspec`), GEOBOT_BOT_HOST, and PORT (then App Service's WEBSITES_PORT). Exits 2
 on a bad command line; everything else (vault, language, store) is reported by /api/health.
 Traces: APPLICATIONINSIGHTS_CONNECTION_STRING or GEOBOT_BOT_SPANS (`geobot.bot.telemetry`).
 """
@@ -14,6 +15,7 @@ import os
 import re
 import sys
 
+from geobot.bot.appspec import SAMPLE
 from geobot.bot.settings import REGION_NAME
 
 
@@ -26,11 +28,13 @@ def _region(value: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m geobot.bot", description="Run the geobot sample bot.")
+    parser = argparse.ArgumentParser(prog="python -m geobot.bot", description="Run one region's bot: the sample, or the one --app names, with geobot's health, ACME and drill routes.")
     parser.add_argument("--vault-url", default=env.get("GEOBOT_BOT_VAULT_URL"),
                         help="https://<name>.vault.azure.net or file:///abs/path (GEOBOT_BOT_VAULT_URL)")
     parser.add_argument("--region", type=_region, default=env.get("GEOBOT_BOT_REGION") or env.get("REGION_NAME"),
                         help="this bot's region name (GEOBOT_BOT_REGION)")
+    parser.add_argument("--app", default=env.get("GEOBOT_BOT_APP") or SAMPLE,
+                        help=f"the bot: package.module:factory or a directory (GEOBOT_BOT_APP; default {SAMPLE})")
     parser.add_argument("--host", default=env.get("GEOBOT_BOT_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(env.get("PORT") or env.get("WEBSITES_PORT") or 3978))
     return parser
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from geobot.bot.telemetry import configure
 
     logging.getLogger("geobot.bot").info("region %s: %s", region, configure(region))  # before the app exists
-    web.run_app(create_app(args.vault_url, region), host=args.host, port=args.port, print=None)
+    web.run_app(create_app(args.vault_url, region, app=args.app), host=args.host, port=args.port, print=None)
     return 0
 
 

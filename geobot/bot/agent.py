@@ -4,7 +4,8 @@ A turn reads the conversation's state and its ETag, runs the dialog, writes the 
 naming that ETag, and only then sends the replies. If another region wrote the conversation
 in between, the write fails with `PreconditionFailed` and the turn is redone on the fresh
 state, so no turn is lost and none is applied twice. Every reply carries the serving region in
-`channelData.region`.
+`channelData.region`. geobot hosts it through the same contract as any user's bot
+(`geobot.bot.contract`): `create_bot` is the factory `[bot] app` names by default.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.hosting.core import TurnContext
 
 from geobot.bot import dialog
-from geobot.bot.services import DependencyDown, Services
-from geobot.targets.local.store import PreconditionFailed
+from geobot.bot.contract import BotContext, DependencyDown, PreconditionFailed
 
 ATTEMPTS = 3
 log = logging.getLogger("geobot.bot")
@@ -35,9 +35,9 @@ def conversation_key(channel_id: str, conversation_id: str) -> str:
 class BookingAgent:
     """Implements the SDK's Agent protocol (`on_turn`)."""
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._region = services.settings.region
+    def __init__(self, context: BotContext) -> None:
+        self._context = context
+        self._region = context.region
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -48,14 +48,14 @@ class BookingAgent:
             return
         if activity.type != ActivityTypes.message:
             return
-        prediction = await self._services.recognize(activity.text or "")
+        prediction = await self._context.recognize(activity.text or "")
         key = conversation_key(activity.channel_id or "", activity.conversation.id)
         for _ in range(ATTEMPTS):
-            current = await self._services.read(key)
+            current = await self._context.read(key)
             state, etag = current if current is not None else (dialog.new_state(), None)
             state, replies = dialog.respond(state, prediction)
             try:
-                await self._services.write(key, state, etag)
+                await self._context.write(key, state, etag)
                 break
             except PreconditionFailed:
                 log.info("conversation changed under this turn; redoing it on the fresh state")
@@ -68,6 +68,11 @@ class BookingAgent:
             Activity(type=ActivityTypes.message, text=text, channel_data={"region": self._region})
             for text in texts
         ])
+
+
+def create_bot(context: BotContext) -> BookingAgent:
+    """The sample bot's factory (`[bot] app` = "geobot.bot.agent:create_bot")."""
+    return BookingAgent(context)
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:

@@ -3,7 +3,7 @@
 Only /api/messages is behind the SDK's JWT check (with the bot's app identity from the
 vault, or anonymous with a local vault); health, liveness, ACME and the drill hook answer
 without it, as Traffic Manager and Let's Encrypt send no token. Every response carries the
-serving region in `X-Geobot-Region`.
+serving region in `X-Geobot-Region`; both health answers carry the code's version.
 """
 
 from __future__ import annotations
@@ -19,12 +19,16 @@ from microsoft_agents.hosting.core import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization import AuthTypes
 
 from geobot.bot.acme import ACME_PATH, acme_handler
-from geobot.bot.agent import BookingAgent, ConflictingTurns, on_turn_error
+from geobot.bot.agent import ConflictingTurns, on_turn_error
+from geobot.bot.appspec import SAMPLE
+from geobot.bot.contract import BotContext
 from geobot.bot.drill import DRILL_PATH, Faults, drill_handler
 from geobot.bot.health import CONFIG_COMPONENTS, HealthCheck
+from geobot.bot.host import open_bot
 from geobot.bot.services import DependencyDown, open_services
 from geobot.bot.settings import Settings, load_settings
 from geobot.bot.vaults import SecretSource, open_vault
+from geobot.bot.version import code_version
 
 REGION_HEADER = "X-Geobot-Region"
 log = logging.getLogger("geobot.bot")
@@ -40,8 +44,8 @@ def _settings(vault_url: str, region: str) -> tuple[SecretSource | None, Setting
         return vault, Settings(region, vault_url, problems={"config": getattr(exc, "message", exc.__class__.__name__)})
 
 
-def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Application:
-    """The bot for one region; bad or missing settings make it unhealthy, never stop it.
+def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAMPLE) -> web.Application:
+    """The bot `app` (`geobot.bot.appspec`) for one region; bad settings or a bot that cannot load make it unhealthy, never stop it.
 
     The health check reads the settings again (with backoff) while something failed to open;
     once they change, /api/messages checks tokens against the identity they name.
@@ -57,12 +61,16 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Applica
         connection_manager=MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
     )
     adapter.on_turn_error = on_turn_error
-    agent = BookingAgent(services)
+    deliver, problem = open_bot(app, BotContext(services, vault), adapter)
+    if problem:
+        services.problems["app"] = problem
+        log.error("region %s: app unhealthy: %s", region, problem)
+    version = code_version()
 
     @jwt_authorization_decorator
     async def authorized_messages(request: web.Request) -> web.StreamResponse:
         try:
-            return await adapter.process(request, agent)
+            return await deliver(request)
         except DependencyDown as exc:
             return web.json_response({"error": "dependency down", "component": exc.component,
                                       "reason": exc.reason}, status=503)
@@ -72,7 +80,7 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Applica
     served = [settings]  # the settings `auth` was made from
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        for component in CONFIG_COMPONENTS:  # without the settings or an identity the JWT check cannot be right
+        for component in CONFIG_COMPONENTS:  # without the settings, an identity or the bot itself, nothing is right
             if component in services.problems:
                 return web.json_response({"error": "not configured", "component": component,
                                           "reason": services.problems[component]}, status=503)
@@ -83,10 +91,10 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0) -> web.Applica
 
     async def deep_health(request: web.Request) -> web.Response:
         status, body = await health.report()
-        return web.json_response(body, status=status)
+        return web.json_response({**body, "version": version}, status=status)
 
     async def live(request: web.Request) -> web.Response:
-        return web.json_response({"status": "alive", "region": region})
+        return web.json_response({"status": "alive", "region": region, "version": version})
 
     @web.middleware
     async def drill_latency(request: web.Request, handler) -> web.StreamResponse:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from geobot.bot.services import DependencyDown, Services
 
-CONFIG_COMPONENTS = ("config", "identity")
+CONFIG_COMPONENTS = ("config", "identity", "app")
 
 
 class HealthCheck:

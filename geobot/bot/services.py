@@ -29,6 +29,7 @@ from geobot.targets.local.store import PreconditionFailed
 
 log = logging.getLogger("geobot.bot")
 RETRY_MAX = 300.0  # seconds between attempts to open what failed, at most
+REOPENED = frozenset({"config", "identity", "language", "store"})  # what reading the settings and opening reports
 tracer = trace.get_tracer("geobot.bot")  # a no-op until geobot.bot.telemetry configures tracing
 
 
@@ -59,13 +60,15 @@ class Services:
         Returns whether it tried. The new ones replace the old only as a whole, so a turn sees
         either the old or the new set, never a mix.
         """
-        if not self.problems or self.reopen is None or now < self.next_attempt:
+        if not REOPENED & set(self.problems) or self.reopen is None or now < self.next_attempt:
             return False
         self.next_attempt, self.retry = now + self.retry, min(self.retry * 2, RETRY_MAX)
         settings = await asyncio.to_thread(self.reopen)
         fresh = open_services(settings, self.faults, self.timeout)
+        kept = {component: reason for component, reason in self.problems.items() if component not in REOPENED}
         old_language, old_store = self.language, self.store
-        self.settings, self.language, self.store, self.problems = settings, fresh.language, fresh.store, fresh.problems
+        self.settings, self.language, self.store = settings, fresh.language, fresh.store
+        self.problems = fresh.problems | kept
         await Services(settings, self.faults, old_language, old_store).close()
         if not self.problems:
             log.info("region %s: every component opened on a later attempt", settings.region)

@@ -6,8 +6,12 @@ from typing import Annotated
 
 import typer
 
+AllAtOnce = Annotated[bool, typer.Option(
+    "--all-at-once", help="Restart every region with new bot code or settings together: faster, but turns fail "
+    "meanwhile (update = \"all-at-once\" in geobot.toml, GEOBOT_UPDATE). Default: one region at a time.")]
 
-def deploy(ctx: typer.Context) -> None:
+
+def deploy(ctx: typer.Context, *, all_at_once: AllAtOnce = False) -> None:
     """Deploy, or resume an interrupted deploy.
 
     Runs the target's stages in order, skipping those that finished with unchanged inputs.
@@ -20,8 +24,15 @@ def deploy(ctx: typer.Context) -> None:
     true (GEOBOT_ROUTER_RETRY=1) to retry such a request on the next healthy region instead,
     as Azure Front Door can and DNS-based Traffic Manager cannot. Running deploy again restarts
     any region process that crashed and leaves the others alone.
+
+    New bot code, model or settings reach a deployment that is serving one region at a time:
+    the region leaves the router's rotation, its clients' cached answers expire (probe.dns_ttl),
+    it restarts, passes its health check and comes back before the next region leaves. A region
+    that fails stops the rollout and stays out; the others keep the version they ran.
     """
     app = ctx.obj
+    if all_at_once:
+        app.factory.set_flag("update", "all-at-once")
     app.factory.language_model()  # a model the target cannot take stops here, before anything is applied
     deployment = app.deployment(approve_for="deploy")
     outputs = deployment.deploy()
@@ -34,9 +45,12 @@ def plan(
     *,
     destroy: Annotated[bool, typer.Option("--destroy", help="Show what `geobot destroy` would do instead.")] = False,
     terraform: Annotated[bool, typer.Option("--terraform/--no-terraform", help="Also plan each Terraform stage that would run (nothing is applied).")] = True,
+    all_at_once: AllAtOnce = False,
 ) -> None:
-    """Show what deploy (or destroy) would do; change nothing."""
+    """Show what deploy (or destroy) would do, the update mode and its waits included; change nothing."""
     app = ctx.obj
+    if all_at_once:
+        app.factory.set_flag("update", "all-at-once")
     command = "destroy" if destroy else "deploy"
     if not destroy:
         app.factory.language_model()  # every problem of the model, for the target, at once (exit 2)

@@ -31,6 +31,8 @@ def _summary(report: dict[str, Any]) -> list[str]:
         retry = "retry on the next region" if router["retry"] else "no retry (as Traffic Manager)"
         pick = f"; a new client goes to {router['pick']}" if router.get("pick") else ""
         lines.append(f"router: {router['process']}, {router['routing_method']} routing, {retry}{pick}")
+    if report.get("update"):
+        lines.append(report["update"])
     if report.get("problem"):
         lines.append(f"live status unavailable: {report['problem']}")
     cert = report.get("certificate")

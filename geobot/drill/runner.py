@@ -26,6 +26,7 @@ from geobot.drill import report as reporting
 from geobot.drill.analysis import analyse
 from geobot.drill.faults import Injector
 from geobot.drill.plan import Fault, Mode, Plan, Probe, make_plan
+from geobot.drill.script import AnyReply, Script
 from geobot.drill.site import LocalSite, LogTail
 from geobot.drill.users import Endpoint, TurnRecord, Users
 from geobot.errors import CloudError
@@ -133,7 +134,10 @@ class Drill:
         self.warn(f"not every region is Online {limit:.0f} s after the drill; see `geobot status`")
 
     async def _traffic(self, plan: Plan, injector: Injector, tail: LogTail) -> tuple[list[TurnRecord], float, float]:
-        users = Users(self.site.endpoint, plan.users, self.prefix)
+        if not self.site.sample_bot:
+            self.warn("the deployed bot is your own ([bot] app): the drill checks that every turn is answered, "
+                      "not that state carried over (it knows only the sample bot's dialog)")
+        users = Users(self.site.endpoint, plan.users, self.prefix, script=Script if self.site.sample_bot else AnyReply)
         started = time.time()
         ended = started + plan.duration
         talking = asyncio.create_task(users.run(ended))

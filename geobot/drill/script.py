@@ -16,6 +16,9 @@ answers), so the user says it again, as a person would. Saying book, day or time
 the same reply either way; a repeated "yes" after a failed one may find the booking already
 made ("There is nothing to confirm yet."), which is accepted then, and the booking's
 reference is learnt from the next check, which must list it.
+
+A bot of the user's own (`[bot] app`) has a dialog the drill cannot know: `AnyReply` then
+only requires each turn to be answered, so lost state is not judged (the drill says so).
 """
 
 from __future__ import annotations
@@ -128,3 +131,25 @@ class Script:
             learnt.append((match.group(1), booking))
         self.made = learnt
         return True
+
+
+@dataclass
+class AnyReply:
+    """For a bot whose dialog is not the sample's: a turn continues the dialog when it is answered."""
+
+    rng: random.Random
+    step: int = 0
+
+    @property
+    def step_name(self) -> str:
+        return "say"
+
+    def text(self) -> str:
+        return f"message {self.step} from a drill user"
+
+    def failed(self) -> None:
+        """The same text is said again."""
+
+    def answered(self, replies: tuple[str, ...]) -> bool:
+        self.step += 1
+        return bool(replies)

@@ -25,13 +25,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from geobot.bot import appspec
 from geobot.bot.drill import DRILL_PATH, KEY_HEADER
 from geobot.bot.settings import DRILL_KEY
 from geobot.drill.users import Endpoint
 from geobot.errors import CloudError
 from geobot.targets.local.declarations import Declarations, router_status
 from geobot.targets.local.processes import Supervisor
-from geobot.targets.local.services import SETTINGS_DIGEST
+from geobot.targets.local.services import BOT_APP, bot_specs, process_env
 
 APPLY_SECONDS = 1.5  # the router polls router.json about once a second
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never via a proxy
@@ -66,7 +67,8 @@ class LocalSite:
     def __init__(self, directory: Path, outputs: dict[str, dict[str, Any]], endpoint: Endpoint) -> None:
         self.declared = Declarations.from_outputs(outputs.get("infrastructure", {}))
         self.supervisor = Supervisor(directory / "run")
-        self.settings_digest = outputs.get("configuration", {}).get("settings", "")
+        self.configuration = outputs.get("configuration", {})
+        self.sample_bot = process_env(self.configuration)[BOT_APP] == appspec.SAMPLE
         self.endpoint = endpoint
         self.backup = directory / "drill-router.json"
 
@@ -118,9 +120,7 @@ class LocalSite:
 
     def restart(self, region: str) -> str:
         """Start the region's bot again as the services stage would (same spec, so no later restart)."""
-        name = f"bot-{region}"
-        spec = next(s for s in self.declared.process_specs({SETTINGS_DIGEST: self.settings_digest}) if s.name == name)
-        return self.supervisor.ensure(spec)
+        return self.supervisor.ensure(bot_specs(self.declared, self.configuration)[region])
 
     def undo_interrupted(self) -> bool:
         """Put back router.json left changed by a drill that could not clean up; True if it did."""

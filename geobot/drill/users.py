@@ -20,7 +20,7 @@ from typing import Literal
 import aiohttp
 
 from geobot.chat.conversation import Conversation
-from geobot.drill.script import Script
+from geobot.drill.script import AnyReply, Script
 
 Verdict = Literal["ok", "failed", "lost"]
 THINK = (0.5, 2.0)  # seconds between turns
@@ -54,25 +54,33 @@ class Users:
     """`count` users talking until `stop_at`; `records` grows as turns complete."""
 
     def __init__(self, endpoint: Endpoint, count: int, prefix: str, *, seed: int = 0,
-                 think: tuple[float, float] = THINK, timeout: float = 60.0) -> None:
+                 think: tuple[float, float] = THINK, timeout: float = 60.0,
+                 script: type[Script] | type[AnyReply] = Script) -> None:
         self.endpoint = endpoint
+        self.script = script
         self.names = [f"{prefix}-{index:03d}" for index in range(count)]
         self.think = think
         self.timeout = timeout
         self.seed = seed
         self.records: list[TurnRecord] = []
+        self.stop_at = 0.0
+
+    def stop(self, at: float) -> None:
+        """End the conversations at `at` (Unix seconds) instead, for a run whose end depends on events."""
+        self.stop_at = at
 
     async def run(self, stop_at: float) -> list[TurnRecord]:
+        self.stop_at = stop_at
         connector = aiohttp.TCPConnector(limit=len(self.names) + 4)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await asyncio.gather(*(self._user(session, index, name, stop_at) for index, name in enumerate(self.names)))
+            await asyncio.gather(*(self._user(session, index, name) for index, name in enumerate(self.names)))
         return self.records
 
-    async def _user(self, session: aiohttp.ClientSession, index: int, name: str, stop_at: float) -> None:
+    async def _user(self, session: aiohttp.ClientSession, index: int, name: str) -> None:
         rng = random.Random(f"{self.seed}-{name}")
         await asyncio.sleep(START_SPREAD * index / len(self.names))
-        conversation, script, number = self._conversation(session, name), Script(rng), 0
-        while time.time() < stop_at:
+        conversation, script, number = self._conversation(session, name), self.script(rng), 0
+        while time.time() < self.stop_at:
             step, text = script.step_name, script.text()
             turn = await conversation.say(text)
             if not turn.ok:
@@ -83,8 +91,8 @@ class Users:
             self.records.append(TurnRecord(name, number, step, text, turn.started, turn.elapsed, turn.region,
                                            turn.status, turn.error, verdict))
             if verdict == "lost":
-                conversation, script, number = self._conversation(session, name), Script(rng), number + 1
-            await asyncio.sleep(min(rng.uniform(*self.think), max(0.0, stop_at - time.time())))
+                conversation, script, number = self._conversation(session, name), self.script(rng), number + 1
+            await asyncio.sleep(min(rng.uniform(*self.think), max(0.0, self.stop_at - time.time())))
 
     def _conversation(self, session: aiohttp.ClientSession, name: str) -> Conversation:
         return Conversation(session, self.endpoint.url, user=name, server_hostname=self.endpoint.host,

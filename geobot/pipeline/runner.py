@@ -28,7 +28,10 @@ class Runner:
         self.applied = False
 
     def context(self, approve: Callable[[str], bool]) -> StageContext:
-        return StageContext(self.journal.directory, self.journal.outputs(), self.emit, approve)
+        stages = self.journal.load()["stages"]
+        progress = {name: record["progress"] for name, record in stages.items() if record.get("progress") is not None}
+        return StageContext(self.journal.directory, self.journal.outputs(), self.emit, approve, progress=progress,
+                            record_progress=lambda stage, value: self.journal.record(stage, progress=value))
 
     def plan(self, command: str, stages: Sequence[Stage], ctx: StageContext) -> Plan:
         records = self.journal.load()["stages"]

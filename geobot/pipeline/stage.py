@@ -2,13 +2,15 @@
 
 Inputs are fingerprinted to decide whether a finished stage must run again, so they must be
 JSON-serialisable and must not contain secrets (hash a secret if a change of it matters).
-Outputs are journaled and shown: they must not contain secrets either.
+Outputs are journaled and shown: they must not contain secrets either. A stage that works in
+steps a kill must not repeat (a rolling update) journals its progress as it goes and reads it
+back on the next run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,17 @@ class StageContext:
     emit: Callable[[object], None]
     approve: Callable[[str], bool]
     stage: str = ""
+    progress: dict[str, Any] = field(default_factory=dict)  # each stage's last journaled progress
+    record_progress: Callable[[str, Any], None] = lambda stage, value: None
+
+    def checkpoint(self, value: Any) -> None:
+        """Journal this stage's progress now (JSON, no secrets), before the next step runs."""
+        self.progress[self.stage] = value
+        self.record_progress(self.stage, value)
+
+    def last_progress(self) -> Any:
+        """What this stage journaled last, in this run or an earlier one; None if nothing."""
+        return self.progress.get(self.stage)
 
     def note(self, text: str, level: str = "info") -> None:
         self.emit(Note(self.stage, text, level))  # type: ignore[arg-type]

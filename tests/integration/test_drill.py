@@ -235,8 +235,8 @@ def test_an_interrupted_drill_puts_the_router_and_the_region_back(local: Deploym
     (["--region", "westeurope"],
      "error: --region westeurope: the deployment has no such region; choose one of koreacentral, southeastasia"),
     (["--duration", "4"], "error: --duration 4: too short to detect a fault with probes every 1 s"),
-    (["--users", "0"], "error: --users 0: must be between 1 and 500"),
-    (["--fault", "meteor"], "Invalid value for '--fault'"),
+    (["--users", "0"], "error: --users 0: must be at least 1; e.g. --users 20"),
+    (["--fault", "meteor"], "error: --fault meteor: must be one of kill, health, nlu-down, store-down, slow, flap"),
     (["--plot", "/nonexistent/dir/drill.png"], "error: --plot /nonexistent/dir/drill.png: cannot be written"),
 ])
 def test_bad_input_is_refused_with_exit_2_before_anything_changes(local: Deployment, args: list[str], message: str) -> None:

@@ -183,6 +183,40 @@ def test_a_missing_bot_model_names_the_field_the_path_and_where_it_was_set(tmp_p
         load(None, {"GEOBOT_BOT_MODEL": str(tmp_path / "gone.json")}, {})
 
 
+def test_the_bot_app_is_the_sample_unless_set_and_a_directory_is_relative_to_the_file(tmp_path: Path) -> None:
+    assert load(None, {}, {}).bot.app == "geobot.bot.agent:create_bot"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "bot.py").write_text("from helpers import make as create_bot\n")
+    (mine / "requirements.txt").write_text("")
+    config = load(write(tmp_path, '[bot]\napp = "mine"\n'), {}, {})
+    assert config.bot.app == str(mine)
+    assert config.bot.app_spec.directory == mine and config.bot.app_spec.factory == "create_bot"
+    assert load(None, {"GEOBOT_BOT_APP": "geobot.bot.agent:create_bot"}, {}).bot.app_spec.is_sample
+
+
+BAD_APPS = {
+    "not a module, not a directory": ("nothing/here", "is neither \"package.module:factory\" nor an existing directory"),
+    "no requirements.txt": ("norequirements", "has no requirements.txt"),
+    "bot.py that does not parse": ("syntax", "bot.py line 1: invalid syntax"),
+    "bot.py without the factory": ("nofactory", "bot.py defines no create_bot"),
+    "a module that cannot be found": ("no_such_package.bot:create", "module 'no_such_package.bot' cannot be found"),
+}
+
+
+@pytest.mark.parametrize("value, rule", BAD_APPS.values(), ids=BAD_APPS.keys())
+def test_a_bot_app_that_cannot_be_found_names_the_field_and_why(tmp_path: Path, value: str, rule: str) -> None:
+    for name, source, requirements in (("norequirements", "def create_bot(c): ...", False),
+                                       ("syntax", "def create_bot(:", True), ("nofactory", "def make(c): ...", True)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "bot.py").write_text(source)
+        if requirements:
+            (tmp_path / name / "requirements.txt").write_text("")
+    with pytest.raises(ConfigError) as caught:
+        load(write(tmp_path, f'[bot]\napp = "{value}"\n'), {}, {})
+    assert caught.value.message.startswith("bot.app = ") and rule in caught.value.message
+
+
 def test_a_config_cannot_be_built_invalid() -> None:
     with pytest.raises(ConfigError):
         Config(name="Not Valid")
@@ -374,3 +408,11 @@ def test_init_toml_explains_every_aws_setting() -> None:
     for variable in ("GEOBOT_AWS_CONNECT_INSTANCE_ID", "GEOBOT_AWS_PROBES", "GEOBOT_AWS_FAILOVER_AFTER",
                      "GEOBOT_AWS_FAILBACK", "GEOBOT_AWS_FAILBACK_AFTER", "GEOBOT_AWS_ONLINE_TIMEOUT"):
         assert variable in section, variable
+
+
+def test_updates_roll_one_region_at_a_time_unless_told_all_at_once(tmp_path: Path) -> None:
+    assert load(write(tmp_path, ""), {}, {}).update == "rolling"
+    assert load(write(tmp_path, ""), {"GEOBOT_UPDATE": "all-at-once"}, {}).update == "all-at-once"
+    assert load(write(tmp_path, 'update = "all-at-once"\n'), {}, {"update": "rolling"}).update == "rolling"
+    with pytest.raises(ConfigError, match=r"^update = 'blue-green'"):
+        load(write(tmp_path, 'update = "blue-green"\n'), {}, {})

@@ -126,7 +126,7 @@ class AzureTarget:
         subscription = config.azure.subscription_id
         self.engine = engine.with_env({"ARM_SUBSCRIPTION_ID": subscription}) if subscription else engine
         self.session = cache(session or (lambda: AzureSession.signed_in(self._subscription(), env)))
-        self.package = cache(build_package)
+        self.package = cache(lambda: build_package(config.bot.app_spec))
 
     def _subscription(self) -> str:
         if self.config.azure.subscription_id is None:

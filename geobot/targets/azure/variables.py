@@ -12,6 +12,7 @@ from typing import Any
 
 from geobot.config import Config
 from geobot.errors import ConfigError
+from geobot.targets.azure.package import startup_command
 from geobot.targets.certificates import CERTIFICATE
 
 
@@ -48,6 +49,7 @@ def render_variables(config: Config, binding: Binding = Binding()) -> dict[str, 
         "language_sku": azure.language_sku,
         "purge_protection": azure.purge_protection,
         "app_service_principal_object_id": azure.app_service_principal_object_id,
+        "startup_command": startup_command(config.bot.app_spec),
     }
 
 

@@ -58,9 +58,13 @@ class Declarations:
     def status_url(self) -> str:
         return f"http://127.0.0.1:{self.router()['http_port']}/_geobot/status"
 
-    def process_specs(self, env: Mapping[str, str] | None = None) -> list[ProcessSpec]:
-        """Bots first, then the router, which probes them."""
-        return [_spec(path, env or {}) for path in (*(r.process for r in self.regions), self.router_process)]
+    def bot_specs(self, env: Mapping[str, str]) -> dict[str, ProcessSpec]:
+        """Each region's bot, in priority order; `env` says what it runs (code and settings digests)."""
+        return {region.name: _spec(region.process, env) for region in self.regions}
+
+    def router_spec(self) -> ProcessSpec:
+        """The router reads no vault setting, so a bot's new code or settings never restart it."""
+        return _spec(self.router_process, {})
 
 
 def get_json(url: str, timeout: float = 2.0) -> tuple[int, Any] | None:

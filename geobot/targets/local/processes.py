@@ -98,7 +98,7 @@ def _signal_group(pid: int, signum: int) -> None:
         os.killpg(pid, signum)
 
 
-def _wait(done: Callable[[], bool], timeout: float) -> bool:
+def wait_until(done: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while not done():
         if time.monotonic() >= deadline:
@@ -235,7 +235,7 @@ class Supervisor:
                         _signal_group(int(entry.name), signal.SIGKILL)
                         found = True
         if found:
-            _wait(lambda: not port_in_use(spec.port), 5.0)
+            wait_until(lambda: not port_in_use(spec.port), 5.0)
 
     def _terminate(self, record: dict, timeout: float) -> bool:
         """SIGTERM the process group, SIGKILL it after `timeout`; never signals a pid that is not ours."""
@@ -243,11 +243,11 @@ class Supervisor:
             return False
         pid, ticks = record["pid"], record["start_ticks"]
         _signal_group(pid, signal.SIGTERM)
-        if not _wait(lambda: _start_ticks(pid) != ticks, timeout):
+        if not wait_until(lambda: _start_ticks(pid) != ticks, timeout):
             _signal_group(pid, signal.SIGKILL)
-            _wait(lambda: _start_ticks(pid) != ticks, 5.0)
+            wait_until(lambda: _start_ticks(pid) != ticks, 5.0)
         _signal_group(pid, signal.SIGKILL)  # what the leader left in its group, which keeps the pgid
-        _wait(lambda: not port_in_use(record["port"]), timeout)
+        wait_until(lambda: not port_in_use(record["port"]), timeout)
         return True
 
     def _start(self, spec: ProcessSpec, timeout: float) -> None:
@@ -272,7 +272,7 @@ class Supervisor:
             "digest": spec.digest(), "argv": list(spec.argv), "port": spec.port, "log": str(log),
             "started_at": time.time(),
         })
-        ready = _wait(lambda: child.poll() is not None
+        ready = wait_until(lambda: child.poll() is not None
                       or (_ready(spec.port, spec.ready_path) and _listens(child.pid, spec.port)), timeout)
         if ready and child.returncode is None:
             return

@@ -34,6 +34,12 @@ def tls_endpoint(host_name: str, declared: Declarations) -> tuple[str, str, ssl.
     return f"https://127.0.0.1:{declared.router()['https_port']}", host_name, client_context(anchors)
 
 
+def online_seconds(config: Config) -> float:
+    """How long a region may take to be Online at the router: a few probe rounds, at least 30 s."""
+    probe = config.probe
+    return max(30, probe.interval * (probe.tolerated_failures + 2) + probe.timeout)
+
+
 class Online(Stage):
     name = "online"
     description = "wait until the router reports every region Online"
@@ -44,8 +50,7 @@ class Online(Stage):
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         declared = Declarations.from_outputs(ctx.output_of("infrastructure"))
-        probe = self.config.probe
-        limit = max(30, probe.interval * (probe.tolerated_failures + 2) + probe.timeout)
+        limit = online_seconds(self.config)
         deadline = time.monotonic() + limit
         seen: dict[str, str] = {}
         while True:

@@ -33,7 +33,9 @@ def health_word(answer: tuple[int, Any] | None) -> str:
     return f"unhealthy ({', '.join(failed)})" if failed else f"HTTP {status}"
 
 
-def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) -> dict[str, Any]:
+def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any],
+                 rollout: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`rollout`: the services stage's journaled progress of a rolling update."""
     if "infrastructure" not in outputs:
         return {"regions": {}}
     declared = Declarations.from_outputs(outputs["infrastructure"])
@@ -44,11 +46,13 @@ def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) 
     for region in declared.regions:
         state = supervisor.state(f"bot-{region.name}")
         endpoint = monitor.get(region.name, {})
+        health = get_json(f"http://127.0.0.1:{region.port}/api/health")
         regions[region.name] = {
             "process": process_word(state),
             "pid": state.pid if state.running else None,
             "port": region.port,
-            "health": health_word(get_json(f"http://127.0.0.1:{region.port}/api/health")),
+            "health": health_word(health),
+            "version": health[1].get("version") if health and isinstance(health[1], dict) else None,
             "monitor_status": endpoint.get("monitor_status", "unknown (router down)"),
             "latency_ms": endpoint.get("latency_ms"),
             "priority": region.priority,
@@ -63,7 +67,17 @@ def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any]) 
         },
         "regions": regions,
         "certificate": _certificate(installed(declared)),
+        **_update(rollout),
     }
+
+
+def _update(rollout: dict[str, Any] | None) -> dict[str, Any]:
+    """A rolling update that did not finish: which region is out of rotation, and why."""
+    if not rollout or rollout.get("current") is None:
+        return {}
+    why = f" ({rollout['error']})" if rollout.get("error") else ""
+    return {"update": f"rolling update unfinished: region {rollout['current']} is out of rotation at step "
+                      f"{rollout.get('phase')}{why}; `geobot deploy` resumes it"}
 
 
 def _certificate(certificate: Pfx | None) -> dict[str, Any] | None:

@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from geobot.bot import appspec
 from geobot.config import Config
+from geobot.errors import ConfigError
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage
 from geobot.resources import terraform_dir
@@ -44,6 +46,10 @@ class LocalTarget:
         return self._settled
 
     def validate(self, deployment_dir: Path) -> None:
+        try:  # the bots run in this Python: what the user's bot needs must be installed here
+            appspec.check_installed(self.config.bot.app_spec)
+        except appspec.AppSpecError as exc:
+            raise ConfigError("bot.app", self.config.bot.app, exc.rule, exc.fix) from None
         ports.check(self.settled(deployment_dir), deployment_dir / "run")
 
     def stages(self) -> Sequence[Stage]:
@@ -58,14 +64,14 @@ class LocalTarget:
                 self.auto_approve,
             ),
             Configuration(self.config),
-            Services(),
+            Services(self.config),
             certificate_stage(self.config, self.env),
             Online(self.config),
             Smoke(self.config),
         )
 
     def status(self, journal: Journal) -> dict[str, Any]:
-        return local_status(self.config, journal.directory, journal.outputs())
+        return local_status(self.config, journal.directory, journal.outputs(), journal.stage("services").get("progress"))
 
     def summary(self, outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         certificate = outputs.get("certificate", {})

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from geobot.bot import settings as names
 from geobot.bot.app import create_app
+from geobot.bot.appspec import SAMPLE
 from geobot.targets.local.vault import LocalVault
 
 DRILL_KEY = "drill-key-for-tests"
@@ -38,9 +39,9 @@ def make_vault(tmp_path: Path, **secrets: str | None) -> LocalVault:
 
 
 @contextlib.asynccontextmanager
-async def serve(vault: LocalVault, region: str) -> AsyncIterator[str]:
-    """Run one region's bot on a free loopback port; yields its base URL."""
-    runner = web.AppRunner(create_app(vault.url, region), access_log=None)
+async def serve(vault: LocalVault, region: str, app: str = SAMPLE) -> AsyncIterator[str]:
+    """Run one region's bot (the sample, or `app`) on a free loopback port; yields its base URL."""
+    runner = web.AppRunner(create_app(vault.url, region, app=app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

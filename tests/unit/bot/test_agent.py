@@ -12,6 +12,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 
 from geobot.bot.agent import BookingAgent, ConflictingTurns, conversation_key
+from geobot.bot.contract import BotContext
 from geobot.bot.drill import Faults
 from geobot.bot.language import LocalLanguage
 from geobot.bot.services import Services
@@ -43,7 +44,7 @@ def _run(store: SqliteStore, incoming: dict) -> list[Activity]:
         connections_configurations={"SERVICE_CONNECTION": AgentAuthConfiguration(anonymous_allowed=True)}))
     services = Services(Settings("west", "file:///v"), Faults(), language=LocalLanguage(), store=store)
     context = TurnContext(adapter, Activity.model_validate(incoming))
-    asyncio.run(BookingAgent(services).on_turn(context))
+    asyncio.run(BookingAgent(BotContext(services, None)).on_turn(context))
     return context.buffered_reply_activities
 
 

@@ -130,3 +130,34 @@ def test_the_journal_keeps_the_error_of_a_failed_stage(journal: Journal) -> None
     with pytest.raises(StageFailed):
         run(journal, [Counting("first", OSError("disk full"))])
     assert journal.stage("first")["error"] == "stage first failed: OSError: disk full"
+
+
+class Stepping(Stage):
+    """Journals its progress after each step and is killed (KeyboardInterrupt) after `kill_after` steps."""
+
+    name = "stepping"
+    always_run = True
+
+    def __init__(self, kill_after: int | None = None) -> None:
+        self.kill_after = kill_after
+        self.resumed_from: object = None
+
+    def run(self, ctx: StageContext) -> dict:
+        self.resumed_from = ctx.last_progress()
+        start = 0 if self.resumed_from is None else self.resumed_from["step"]
+        for step in range(start + 1, 4):
+            ctx.checkpoint({"step": step})
+            if step == self.kill_after:
+                raise KeyboardInterrupt
+        return {}
+
+
+def test_a_stages_progress_is_journaled_as_it_goes_and_read_back_by_the_next_run(journal: Journal) -> None:
+    with pytest.raises(Interrupted):
+        run(journal, [Stepping(kill_after=2)])
+    assert Journal(journal.directory, "bot", "local").stage("stepping")["progress"] == {"step": 2}
+
+    resumed = Stepping()
+    run(journal, [resumed])
+    assert resumed.resumed_from == {"step": 2}
+    assert journal.stage("stepping")["progress"] == {"step": 3}

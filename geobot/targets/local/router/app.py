@@ -1,29 +1,25 @@
-"""The two aiohttp applications: plain HTTP (ACME, status, redirect) and HTTPS (status, forward).
+"""What the two listeners answer: plain HTTP (ACME, status, redirect) and HTTPS (status, forward).
 
 Plain HTTP forwards only ACME HTTP-01 challenges, to whichever endpoint routing picks, which
 is how Let's Encrypt validation reaches a region; everything else is sent to HTTPS with 308,
-which keeps the method and body. `/_geobot/status` is answered by the router itself.
+which keeps the method and body. `GET /_geobot/status` is answered by the router itself.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-from yarl import URL
-
+from geobot.targets.local.router.http1 import Handler, Request, Response
 from geobot.targets.local.router.proxy import Forwarder, client_key
 from geobot.targets.local.router.routing import candidates
 
 if TYPE_CHECKING:
     from geobot.targets.local.router.server import Router
 
-STATUS_PATH = "/_geobot/status"
-ACME_PATH = "/.well-known/acme-challenge/{token}"
-MAX_BODY = 8 * 1024 * 1024
-ROUTER: web.AppKey[Router] = web.AppKey("router")
-FORWARDER = web.AppKey("forwarder", Forwarder)
+STATUS_PATH = b"/_geobot/status"
+ACME = re.compile(rb"/\.well-known/acme-challenge/[^/?]+(\?|$)")
 
 
 def _iso(moment: float | None) -> str | None:
@@ -55,13 +51,12 @@ def status_document(router: Router) -> dict:
     }
 
 
-async def status(request: web.Request) -> web.Response:
-    return web.json_response(status_document(request.app[ROUTER]))
+def _is_status(request: Request) -> bool:
+    return request.method in ("GET", "HEAD") and request.target.partition(b"?")[0] == STATUS_PATH
 
 
-async def forward(request: web.Request) -> web.Response:
+async def forward(router: Router, forwarder: Forwarder, request: Request) -> Response:
     """Route the request as the settings say (DNS answer or retry order), then forward it."""
-    router, forwarder = request.app[ROUTER], request.app[FORWARDER]
     settings = router.settings
     cands = candidates(settings.endpoints, router.monitor.states)
     if settings.retry:
@@ -72,21 +67,26 @@ async def forward(request: web.Request) -> web.Response:
     return await forwarder.once(request, None if name is None else settings.endpoint(name))
 
 
-async def redirect(request: web.Request) -> web.Response:
-    router = request.app[ROUTER]
+def redirect(router: Router, request: Request) -> Response:
     port = router.ports.get("https", router.settings.https_port)
     authority = router.settings.host_name + ("" if port == 443 else f":{port}")
-    raise web.HTTPPermanentRedirect(URL(f"https://{authority}{request.raw_path}", encoded=True))
+    location = f"https://{authority}".encode() + request.target
+    return Response(308, [(b"Location", location), (b"Content-Type", b"text/plain; charset=utf-8")],
+                    b"308: Permanent Redirect")
 
 
-def build_apps(router: Router, forwarder: Forwarder) -> tuple[web.Application, web.Application]:
-    """(plain HTTP app, HTTPS app), sharing the router's state."""
-    apps = web.Application(client_max_size=MAX_BODY), web.Application(client_max_size=MAX_BODY)
-    for app in apps:
-        app[ROUTER], app[FORWARDER] = router, forwarder
-        app.router.add_get(STATUS_PATH, status)
-    plain, secure = apps
-    plain.router.add_route("*", ACME_PATH, forward)
-    plain.router.add_route("*", "/{tail:.*}", redirect)
-    secure.router.add_route("*", "/{tail:.*}", forward)
+def handlers(router: Router, forwarder: Forwarder) -> tuple[Handler, Handler]:
+    """(plain HTTP handler, HTTPS handler), sharing the router's state."""
+    async def plain(request: Request) -> Response:
+        if _is_status(request):
+            return Response.json(status_document(router))
+        if ACME.match(request.target):
+            return await forward(router, forwarder, request)
+        return redirect(router, request)
+
+    async def secure(request: Request) -> Response:
+        if _is_status(request):
+            return Response.json(status_document(router))
+        return await forward(router, forwarder, request)
+
     return plain, secure

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps with options builds one per call
+
 
 class EventLog:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
@@ -23,7 +25,7 @@ class EventLog:
 
     def write(self, event: str, **fields: Any) -> None:
         """Append one event in a single write, so concurrent readers never see half a line."""
-        line = json.dumps({"time": self._clock(), "event": event, **fields}, separators=(",", ":"))
+        line = _COMPACT.encode({"time": self._clock(), "event": event, **fields})
         os.write(self._fd, (line + "\n").encode())
 
     def close(self) -> None:

@@ -2,75 +2,94 @@
 
 DNS mode (`retry: false`) sends the request where the client's cached answer points and
 hands back whatever happens, as a client that resolved the name would see it. Retry mode
-buffers the body and tries the candidates in preference order, each at most once, until one
-answers below 500. Hop-by-hop headers are dropped both ways; bodies pass through untouched
-(no decompression). Every forwarded request is one `request` event in the log.
+tries the candidates in preference order, each at most once, until one answers below 500.
+Hop-by-hop headers are dropped both ways; other headers and bodies pass through as raw
+bytes (no decompression, no re-encoding). Every forwarded request is one `request` event in
+the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
-import aiohttp
-from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
-
+from geobot.targets.local.router.http1 import Headers, Request, Response
 from geobot.targets.local.router.log import EventLog
 from geobot.targets.local.router.settings import Endpoint
+from geobot.targets.local.router.upstream import Address, Upstreams
 
-# hop-by-hop headers (RFC 9110 7.6.1), plus the framing and Host headers that each hop sets for itself
-NOT_FORWARDED = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-                           "te", "trailer", "trailers", "transfer-encoding", "upgrade", "content-length", "host"})
-CLIENT_HEADER = "X-Geobot-Client"
-ENDPOINT_HEADER = "X-Geobot-Endpoint"
+# hop-by-hop headers (RFC 9110 7.6.1), the framing and Host headers that each hop sets for
+# itself, and Expect, which the listener answers itself
+NOT_FORWARDED = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization",
+                           b"proxy-connection", b"te", b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
+                           b"content-length", b"host", b"expect"})
+REPLACED = frozenset({b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"})  # set by the router
+CLIENT_HEADER = b"x-geobot-client"
+ENDPOINT_HEADER = b"X-Geobot-Endpoint"
 
 # (response, None) on success; (5xx response or None, why) on a failure
-Outcome = tuple[web.Response | None, str | None]
+Outcome = tuple[Response | None, str | None]
 
 
-def client_key(request: web.Request) -> str:
+def client_key(request: Request) -> str:
     """Who a resolver would answer: the client's own label if it sent one, else its address."""
-    return request.headers.get(CLIENT_HEADER) or request.remote or "unknown"
+    label = request.header(CLIENT_HEADER)
+    return label.decode("latin-1") if label else request.remote or "unknown"
 
 
-def _end_to_end(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
-    listed = {token.strip().lower() for value in headers.getall("Connection", ()) for token in value.split(",")}
-    return CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in NOT_FORWARDED and k.lower() not in listed)
+def _end_to_end(headers: Headers) -> Headers:
+    listed = {token.strip().lower() for name, value in headers if name.lower() == b"connection"
+              for token in value.split(b",")}
+    return [(n, v) for n, v in headers if (lower := n.lower()) not in NOT_FORWARDED and lower not in listed]
 
 
-def _error(status: int, message: str, attempts: list[str]) -> web.Response:
-    return web.json_response({"error": message, "attempts": attempts}, status=status)
+def _error(status: int, message: str, attempts: list[str]) -> Response:
+    return Response.json({"error": message, "attempts": attempts}, status)
+
+
+def _upstream_request(request: Request, address: Address) -> bytes:
+    """The request as the endpoint gets it: end-to-end headers plus X-Forwarded-*, and the body."""
+    headers = _end_to_end(request.headers)
+    peer = (request.remote or "unknown").encode()
+    forwarded_for = request.header(b"x-forwarded-for")
+    lines = [b"%s %s%s HTTP/1.1" % (request.method.encode(), address.base, request.target),
+             b"Host: " + address.authority]
+    lines += [name + b": " + value for name, value in headers if name.lower() not in REPLACED]
+    lines += [b"X-Forwarded-For: " + (forwarded_for + b", " + peer if forwarded_for else peer),
+              b"X-Forwarded-Proto: " + request.scheme.encode(),
+              b"X-Forwarded-Host: " + (request.header(b"host") or b""),
+              b"Content-Length: %d" % len(request.body)]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + request.body
 
 
 class Forwarder:
-    """Sends requests upstream over one shared keep-alive session and logs each outcome."""
+    """Sends requests upstream over pooled keep-alive connections and logs each outcome."""
 
-    def __init__(self, session: aiohttp.ClientSession, log: EventLog, timeout: Callable[[], float]) -> None:
-        self._session = session
+    def __init__(self, upstreams: Upstreams, log: EventLog, timeout: Callable[[], float]) -> None:
+        self._upstreams = upstreams
         self._log = log
         self._timeout = timeout
 
-    async def once(self, request: web.Request, endpoint: Endpoint | None) -> web.Response:
+    async def once(self, request: Request, endpoint: Endpoint | None) -> Response:
         """DNS mode: one attempt at the client's endpoint; a failure goes back to the client."""
-        started, body = time.perf_counter(), await request.read()
+        started = time.perf_counter()
         if endpoint is None:
             return self._done(request, started, [], _error(503, "no endpoint is available", []), "no endpoint")
-        response, error = await self._attempt(request, endpoint, body)
+        response, error = await self._attempt(request, endpoint)
         if response is None:
             status = 504 if error == "timeout" else 502
             response = _error(status, f"endpoint {endpoint.name}: {error}", [endpoint.name])
         return self._done(request, started, [endpoint.name], response, error)
 
-    async def retrying(self, request: web.Request, endpoints: list[Endpoint]) -> web.Response:
+    async def retrying(self, request: Request, endpoints: list[Endpoint]) -> Response:
         """Retry mode: each candidate in turn until one answers below 500."""
-        started, body = time.perf_counter(), await request.read()
+        started = time.perf_counter()
         attempts: list[str] = []
         outcome: Outcome = (None, "no endpoint")
         for endpoint in endpoints:
             attempts.append(endpoint.name)
-            outcome = await self._attempt(request, endpoint, body)
+            outcome = await self._attempt(request, endpoint)
             if outcome[1] is None:
                 break
         response, error = outcome
@@ -79,30 +98,24 @@ class Forwarder:
             response = _error(status, "no endpoint answered" if attempts else "no endpoint is available", attempts)
         return self._done(request, started, attempts, response, error)
 
-    async def _attempt(self, request: web.Request, endpoint: Endpoint, body: bytes) -> Outcome:
-        headers = _end_to_end(request.headers)
-        forwarded_for = request.headers.get("X-Forwarded-For")
-        peer = request.remote or "unknown"
-        headers["X-Forwarded-For"] = f"{forwarded_for}, {peer}" if forwarded_for else peer
-        headers["X-Forwarded-Proto"] = request.scheme
-        headers["X-Forwarded-Host"] = request.host
-        url = URL(endpoint.url + request.raw_path, encoded=True)
+    async def _attempt(self, request: Request, endpoint: Endpoint) -> Outcome:
+        address = Address.of(endpoint.url)
+        head = request.method == "HEAD"
         try:
-            async with self._session.request(
-                request.method, url, headers=headers, data=body or None, allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=self._timeout()),
-            ) as upstream:
-                payload = await upstream.read()
-                response = web.Response(status=upstream.status, body=payload, headers=_end_to_end(upstream.headers))
+            async with asyncio.timeout(self._timeout()):
+                answer = await self._upstreams.send(address, _upstream_request(request, address), head)
         except TimeoutError:
             return None, "timeout"
-        except aiohttp.ClientError as e:
+        except OSError as e:  # refused, reset, closed before answering, malformed answer
             return None, f"{type(e).__name__}: {e}"
-        response.headers[ENDPOINT_HEADER] = endpoint.name
+        headers = _end_to_end(answer.headers)
+        length = next((v for n, v in answer.headers if n.lower() == b"content-length"), None) if head else None
+        headers.append((ENDPOINT_HEADER, endpoint.name.encode()))
+        response = Response(answer.status, headers, answer.body, answer.reason, length)
         return response, f"endpoint answered {response.status}" if response.status >= 500 else None
 
-    def _done(self, request: web.Request, started: float, attempts: list[str], response: web.Response,
-              error: str | None) -> web.Response:
+    def _done(self, request: Request, started: float, attempts: list[str], response: Response,
+              error: str | None) -> Response:
         self._log.write("request", client=client_key(request), method=request.method, path=request.path,
                         endpoint=attempts[-1] if attempts else None, status=response.status,
                         ms=round((time.perf_counter() - started) * 1000, 2), attempts=attempts, error=error)

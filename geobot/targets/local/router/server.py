@@ -15,11 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import aiohttp
-from aiohttp import web
-
 from geobot.errors import ConfigError
-from geobot.targets.local.router.app import build_apps
+from geobot.targets.local.router.app import handlers
+from geobot.targets.local.router.http1 import Listener
 from geobot.targets.local.router.log import EventLog
 from geobot.targets.local.router.monitor import Monitor, Status, Transition
 from geobot.targets.local.router.probe import Prober
@@ -27,9 +25,10 @@ from geobot.targets.local.router.proxy import Forwarder
 from geobot.targets.local.router.routing import Routing
 from geobot.targets.local.router.settings import RouterSettings, load
 from geobot.targets.local.router.tls import CertificateInfo, Certificates
+from geobot.targets.local.router.upstream import Upstreams
 
 log = logging.getLogger(__name__)
-UPSTREAM_CONNECTIONS = 256
+SHUTDOWN_SECONDS = 5  # how long requests in flight may take to finish on stop
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -63,24 +62,20 @@ class Router:
         self._watch_interval = watch_interval
         self._exists = exists
         self._config_seen = _signature(config_path)
-        self._runners: list[web.AppRunner] = []
+        self._listeners: list[Listener] = []
         self._tasks: list[asyncio.Task[None]] = []
-        self._session: aiohttp.ClientSession | None = None
+        self._upstreams = Upstreams()
 
     async def start(self) -> None:
         """Bind both listeners (HTTPS even without a certificate yet) and start probing."""
-        connector = aiohttp.TCPConnector(limit=UPSTREAM_CONNECTIONS)
-        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
-        forwarder = Forwarder(self._session, self.log, lambda: self.settings.request_timeout)
+        forwarder = Forwarder(self._upstreams, self.log, lambda: self.settings.request_timeout)
         observed = self._observe()  # before binding, so the first request finds endpoints and a certificate
-        listeners = zip(("http", "https"), build_apps(self, forwarder), (None, self.certificates.listener))
-        for name, app, ssl_context in listeners:
-            runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
-            await runner.setup()
-            self._runners.append(runner)
+        listeners = zip(("http", "https"), handlers(self, forwarder), (None, self.certificates.listener))
+        for name, handler, ssl_context in listeners:
+            listener = Listener(handler, name)
+            self._listeners.append(listener)
             port = getattr(self.settings, f"{name}_port")
-            await web.TCPSite(runner, self.settings.listen, port, ssl_context=ssl_context).start()
-            self.ports[name] = runner.addresses[0][1]
+            self.ports[name] = await listener.start(self.settings.listen, port, ssl_context)
         self.log.write("start", http_port=self.ports["http"], https_port=self.ports["https"])
         self._announce(*observed)
         self._tasks = [asyncio.create_task(self.prober.run()), asyncio.create_task(self._watch())]
@@ -92,10 +87,8 @@ class Router:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for runner in reversed(self._runners):
-            await runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
+        await asyncio.gather(*(listener.close(SHUTDOWN_SECONDS) for listener in self._listeners))
+        self._upstreams.close()
         self.log.write("stop")
         self.log.close()
 

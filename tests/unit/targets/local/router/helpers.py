@@ -50,13 +50,14 @@ class Upstream:
             "X-Upstream": self.name, "X-Path": request.path_qs, "X-Method": request.method,
             "Proxy-Authenticate": "Basic realm=hop"})
 
-    async def start(self) -> str:
-        app = web.Application()
+    async def start(self, port: int = 0) -> str:
+        """Listen on `port` (0: any; a stopped upstream's own port: the same region restarted)."""
+        app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_get("/api/health", self._health)
         app.router.add_route("*", "/{tail:.*}", self._echo)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
         return self.url
 

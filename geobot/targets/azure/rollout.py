@@ -1,0 +1,85 @@
+"""Traffic Manager as a rolling update's rotation: a Disabled endpoint is out of rotation.
+
+Traffic Manager only answers DNS queries: once an endpoint is Disabled it is left out of new
+answers, and resolvers drop their old answers within the profile's DNS TTL, which is the
+drain `geobot.rollout` waits. Disabling and enabling go through azure-mgmt-trafficmanager
+(PATCH of the endpoint's `endpointStatus`); Azure's answer confirms the new status. A 409
+(another operation, often Terraform, is changing the profile) is tried again after a pause;
+429 and 5xx are retried by the SDK's RetryPolicy as for every call (`errors.call`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from geobot.errors import CloudError
+from geobot.targets.azure.errors import AzureConflict, call
+from geobot.targets.azure.session import AzureSession
+from geobot.targets.azure.trafficmanager import TrafficManager, _client, _value
+
+ENDPOINT_TYPE = "AzureEndpoints"  # the web apps, as terraform/azure declares them
+ROLE = "Traffic Manager Contributor"
+
+
+class TrafficManagerRotation:
+    """`endpoints`: region → its endpoint's name in the profile (terraform/azure's outputs)."""
+
+    def __init__(self, session: AzureSession, resource_group: str, profile: str, endpoints: Mapping[str, str],
+                 online_timeout: float, poll: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._client = _client(session)
+        self._retry = session.retry
+        self._profile = TrafficManager(session, resource_group, profile)
+        self.endpoints = endpoints
+        self.online_timeout, self.poll, self._sleep = online_timeout, poll, sleep
+
+    def take_out(self, region: str) -> None:
+        self._set(region, "Disabled")
+
+    def put_back(self, region: str) -> None:
+        """Enable the endpoint, then wait until Traffic Manager's probes find it Online."""
+        self._set(region, "Enabled")
+        deadline = time.monotonic() + self.online_timeout
+        while (status := self._read(region)[1]) != "Online":
+            if time.monotonic() >= deadline:
+                raise CloudError(f"Traffic Manager endpoint '{self.endpoints[region]}' of region {region} is {status} "
+                                 f"{self.online_timeout:g} s after it was enabled",
+                                 "check the region's /api/health and its web app's logs")
+            self._sleep(self.poll)
+
+    def is_out(self, region: str) -> bool:
+        return self._read(region)[0] == "Disabled"
+
+    def serving(self) -> Sequence[str]:
+        online = {name for name, status in self._profile.read().statuses().items() if status == "Online"}
+        return [region for region, name in self.endpoints.items() if name in online]
+
+    def _where(self) -> tuple[str, str]:
+        return self._profile.resource_group, self._profile.profile
+
+    def _read(self, region: str) -> tuple[str, str]:
+        """(endpointStatus, endpointMonitorStatus) of the region's endpoint."""
+        name = self.endpoints[region]
+        endpoint = call(f"read Traffic Manager endpoint '{name}'",
+                        lambda: self._client.endpoints.get(*self._where(), ENDPOINT_TYPE, name),
+                        retry=self._retry, role=ROLE)
+        return _value(endpoint.endpoint_status), _value(endpoint.endpoint_monitor_status)
+
+    def _set(self, region: str, status: str) -> None:
+        from azure.mgmt.trafficmanager.models import Endpoint, EndpointProperties
+
+        name = self.endpoints[region]
+        action = f"{'disable' if status == 'Disabled' else 'enable'} Traffic Manager endpoint '{name}'"
+        body = Endpoint(properties=EndpointProperties(endpoint_status=status))
+        for attempt in range(self._retry.propagation_attempts + 1):
+            try:
+                answer = call(action, lambda: self._client.endpoints.update(*self._where(), ENDPOINT_TYPE, name, body),
+                              retry=self._retry, role=ROLE)
+                break
+            except AzureConflict:
+                if attempt == self._retry.propagation_attempts:
+                    raise
+                self._sleep(self._retry.propagation_delay)
+        if _value(answer.endpoint_status) != status:
+            raise CloudError(f"Azure answered endpointStatus {_value(answer.endpoint_status)} to {action}",
+                             "see the profile in the Azure portal; run `geobot deploy` again to resume")
