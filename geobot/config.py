@@ -81,6 +81,7 @@ ENV_VARS: dict[str, str] = {
     "GEOBOT_AZURE_APP_SERVICE_SKU": "azure.app_service_sku",
     "GEOBOT_AZURE_DELETED_VAULT": "azure.deleted_vault",
     "GEOBOT_AZURE_ONLINE_TIMEOUT": "azure.online_timeout",
+    "GEOBOT_AZURE_ROLE_WAIT": "azure.role_wait",
     "GEOBOT_AZURE_APP_SERVICE_PRINCIPAL_ID": "azure.app_service_principal_object_id",
     "GEOBOT_AZURE_BACKEND": "azure.backend",
     "GEOBOT_AWS_CONNECT_INSTANCE_ID": "aws.connect_instance_id",
@@ -94,7 +95,7 @@ ENV_VARS: dict[str, str] = {
 }
 INT_KEYS = frozenset({"probe.interval", "probe.timeout", "probe.tolerated_failures", "probe.dns_ttl",
                       "certificate.renew_days", "local.https_port", "local.http_port", "local.bot_port",
-                      "local.hold_down", "azure.online_timeout", "aws.probes", "aws.failover_after",
+                      "local.hold_down", "azure.online_timeout", "azure.role_wait", "aws.probes", "aws.failover_after",
                       "aws.failback_after", "aws.online_timeout"})
 PORT_KEYS = frozenset({"local.https_port", "local.http_port", "local.bot_port"})
 BOOL_KEYS = frozenset({"local.retry"})
@@ -155,6 +156,7 @@ class AzureSettings(_Frozen):
     purge_protection: StrictBool = False
     deleted_vault: Literal["refuse", "recover", "purge"] = "refuse"
     online_timeout: Int = 900
+    role_wait: Int = 600  # seconds a 403 is retried while a role assignment the deploy just made applies
     app_service_principal_object_id: str | None = None  # else looked up in Entra (a CI principal may not read it)
     backend: Literal["local", "blob"] = "local"  # where Terraform keeps the state of terraform/azure
 
@@ -656,6 +658,7 @@ def _check_azure(azure: AzureSettings) -> None:
                           "is Basic, and Traffic Manager accepts only Standard or above as Azure endpoints",
                           'use "P0v3" or "S1", or set azure.edge = "frontdoor"')
     _within("azure.online_timeout", azure.online_timeout, 60, 7200, " seconds")
+    _within("azure.role_wait", azure.role_wait, 0, 3600, " seconds")
     principal = azure.app_service_principal_object_id
     if principal is not None and not _GUID.fullmatch(principal):
         raise ConfigError("azure.app_service_principal_object_id", principal, "is not an object id (a GUID)",

@@ -23,7 +23,7 @@ from geobot.bot.agent import ConflictingTurns, on_turn_error
 from geobot.bot.appspec import SAMPLE
 from geobot.bot.contract import BotContext
 from geobot.bot.drill import DRILL_PATH, Faults, drill_handler
-from geobot.bot.health import HealthCheck
+from geobot.bot.health import CONFIG_COMPONENTS, HealthCheck
 from geobot.bot.host import open_bot
 from geobot.bot.services import DependencyDown, open_services
 from geobot.bot.settings import Settings, load_settings
@@ -34,16 +34,25 @@ REGION_HEADER = "X-Geobot-Region"
 log = logging.getLogger("geobot.bot")
 
 
-def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAMPLE) -> web.Application:
-    """The bot `app` (`geobot.bot.appspec`) for one region; bad settings or a bot that cannot load make it unhealthy, never stop it."""
+def _settings(vault_url: str, region: str) -> tuple[SecretSource | None, Settings]:
+    """The vault and the settings read from it; a failure is the "config" problem, not a crash."""
     vault: SecretSource | None = None
     try:
         vault = open_vault(vault_url)
-        settings = load_settings(vault.get_secret, region, vault_url)
-    except Exception as exc:  # bad URL or missing Azure packages: report, keep serving health
-        settings = Settings(region, vault_url, problems={"config": getattr(exc, "message", exc.__class__.__name__)})
+        return vault, load_settings(vault.get_secret, region, vault_url)
+    except Exception as exc:  # bad URL, missing Azure packages, a vault role not applied yet: report, keep serving health
+        return vault, Settings(region, vault_url, problems={"config": getattr(exc, "message", exc.__class__.__name__)})
+
+
+def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAMPLE) -> web.Application:
+    """The bot `app` (`geobot.bot.appspec`) for one region; bad settings or a bot that cannot load make it unhealthy, never stop it.
+
+    The health check reads the settings again (with backoff) while something failed to open;
+    once they change, /api/messages checks tokens against the identity they name.
+    """
+    vault, settings = _settings(vault_url, region)
     faults = Faults()
-    services = open_services(settings, faults, timeout)
+    services = open_services(settings, faults, timeout, reopen=lambda: _settings(vault_url, region)[1])
     health = HealthCheck(services, settings.health_cache_seconds)
     auth = _auth_configuration(settings)
     if settings.anonymous:  # the SDK warns on every turn that a local bot has no app id
@@ -68,11 +77,16 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAM
         except ConflictingTurns:
             return web.json_response({"error": "the conversation is being answered elsewhere"}, status=409)
 
+    served = [settings]  # the settings `auth` was made from
+
     async def messages(request: web.Request) -> web.StreamResponse:
-        for component in ("identity", "app"):  # without an identity the JWT check cannot be right
+        for component in CONFIG_COMPONENTS:  # without the settings, an identity or the bot itself, nothing is right
             if component in services.problems:
                 return web.json_response({"error": "not configured", "component": component,
                                           "reason": services.problems[component]}, status=503)
+        if services.settings is not served[0]:  # healed: check tokens against the identity now configured
+            vars(auth).update(vars(_auth_configuration(services.settings)))
+            served[0] = services.settings
         return await authorized_messages(request)
 
     async def deep_health(request: web.Request) -> web.Response:

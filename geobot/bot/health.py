@@ -4,7 +4,8 @@ It queries the language endpoint and reads+writes the state store, each under it
 timeout, and reports every component: 200 when all pass, 503 naming the failed ones. A
 component that is not configured fails; it is never skipped. Results are reused for
 `ttl` seconds and concurrent probes share one run, so probes from many locations cost at most
-one check per interval; a drill fault invalidates the cached result at once.
+one check per interval; a drill fault invalidates the cached result at once. A check first
+lets the services open again what failed to open at start (with backoff).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class HealthCheck:
     async def _check(self) -> tuple[int, dict]:
         self.runs += 1
         services = self._services
+        await services.heal(self._clock())
         components: dict[str, dict] = {}
         for name in CONFIG_COMPONENTS:
             if name in services.problems:

@@ -3,7 +3,9 @@
 Each call is bounded by its own timeout and consults the drill's faults first, so "store
 down" looks exactly like an unreachable database to everything above. A dependency that is
 not configured (or failed to open) raises `DependencyDown` naming it; turns answer 503 and
-the health check names the component.
+the health check names the component. What failed to open at start is opened again from the
+health check, with backoff (`heal`): a role that was still applying, or a network blip, must
+not leave a region unhealthy until someone restarts it (the liveness check stays 200).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,8 @@ from geobot.nlu.recognizer import Prediction
 from geobot.targets.local.store import PreconditionFailed
 
 log = logging.getLogger("geobot.bot")
+RETRY_MAX = 300.0  # seconds between attempts to open what failed, at most
+REOPENED = frozenset({"config", "identity", "language", "store"})  # what reading the settings and opening reports
 tracer = trace.get_tracer("geobot.bot")  # a no-op until geobot.bot.telemetry configures tracing
 
 
@@ -45,6 +50,29 @@ class Services:
     store: Store | None = None
     problems: dict[str, str] = field(default_factory=dict)
     timeout: float = 2.0
+    reopen: Callable[[], Settings] | None = None  # reads the settings again; None: nothing to heal from
+    retry: float = 2.0  # seconds before the next attempt; doubles up to RETRY_MAX
+    next_attempt: float = 0.0
+
+    async def heal(self, now: float) -> bool:
+        """Read the settings and open the services again if something failed to open and the backoff has passed.
+
+        Returns whether it tried. The new ones replace the old only as a whole, so a turn sees
+        either the old or the new set, never a mix.
+        """
+        if not REOPENED & set(self.problems) or self.reopen is None or now < self.next_attempt:
+            return False
+        self.next_attempt, self.retry = now + self.retry, min(self.retry * 2, RETRY_MAX)
+        settings = await asyncio.to_thread(self.reopen)
+        fresh = open_services(settings, self.faults, self.timeout)
+        kept = {component: reason for component, reason in self.problems.items() if component not in REOPENED}
+        old_language, old_store = self.language, self.store
+        self.settings, self.language, self.store = settings, fresh.language, fresh.store
+        self.problems = fresh.problems | kept
+        await Services(settings, self.faults, old_language, old_store).close()
+        if not self.problems:
+            log.info("region %s: every component opened on a later attempt", settings.region)
+        return True
 
     async def recognize(self, text: str) -> Prediction:
         if self.faults.nlu_down:
@@ -104,9 +132,13 @@ class Services:
             close()
 
 
-def open_services(settings: Settings, faults: Faults, timeout: float = 2.0) -> Services:
-    """Open what the settings name; what cannot be opened becomes a problem, logged once."""
-    services = Services(settings, faults, problems=dict(settings.problems), timeout=timeout)
+def open_services(settings: Settings, faults: Faults, timeout: float = 2.0,
+                  reopen: Callable[[], Settings] | None = None) -> Services:
+    """Open what the settings name; what cannot be opened becomes a problem, logged once.
+
+    `reopen` reads the settings again: the health check uses it to retry what failed.
+    """
+    services = Services(settings, faults, problems=dict(settings.problems), timeout=timeout, reopen=reopen)
     if "language" not in services.problems and settings.language_endpoint:
         try:
             if settings.language_endpoint == "local":

@@ -59,7 +59,15 @@ _RUNNING = {"notStarted", "running", "cancelling"}
 
 
 class CluError(CloudError):
-    """The Language service refused a call, a job failed, or it could not be reached."""
+    """The Language service refused a call, a job failed, or it could not be reached.
+
+    `status` is the HTTP status of a refused call (None otherwise): a 403 right after the
+    role was assigned is role propagation, which the language stage waits out.
+    """
+
+    def __init__(self, message: str, hint: str = "", status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
 
 
 class CluClient:
@@ -140,16 +148,31 @@ class CluClient:
         self, project: str, deployment: str, body: dict, model_label: str,
         progress: Callable[[str], None] = lambda step: None, file_format: str = "Luis",
     ) -> dict:
-        """Import, train and deploy: what a region's language stage does; returns the deploy job.
+        """Import, train and deploy, then delete the project's other trained models; returns the deploy job.
 
-        `progress` hears "import", "train" and "deploy" as each step starts.
+        `progress` hears "import", "train" and "deploy" as each step starts, and "delete model <label>".
         """
         progress("import")
         await self.import_project(project, body, file_format)
         progress("train")
         await self.train(project, model_label)
         progress("deploy")
-        return await self.deploy(project, deployment, model_label)
+        deployed = await self.deploy(project, deployment, model_label)
+        for label in await self.models(project):
+            if label != model_label:  # CLU caps a project's trained models: keep only the one now live
+                progress(f"delete model {label}")
+                await self.delete_model(project, label)
+        return deployed
+
+    async def models(self, project: str) -> list[str]:
+        """The labels of the project's trained models."""
+        url = f"{self._project(project)}/models?api-version={self.api_version}"
+        _, _, answer = await self._request("GET", url, None, f"CLU list of the trained models of {project}", OWNER)
+        return [model["label"] for model in answer.get("value", [])]
+
+    async def delete_model(self, project: str, label: str) -> None:
+        url = f"{self._project(project)}/models/{quote(label, safe='')}?api-version={self.api_version}"
+        await self._request("DELETE", url, None, f"CLU delete of trained model {label} of {project}", OWNER)
 
     # -- runtime -----------------------------------------------------------------------
 
@@ -206,7 +229,7 @@ class CluClient:
     async def _request(self, method: str, url: str, body: Any, action: str, role: str) -> tuple[int, dict, Any]:
         """One call, retried as the module says; `role` is the one a 403 names as missing."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=True)  # HTTPS_PROXY, as the Azure SDKs
         headers = await self._auth_headers(action)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
@@ -230,7 +253,7 @@ class CluClient:
                     self._token = None  # a refused token is not offered again
                 error = answer.get("error", {}) if isinstance(answer, dict) else {}
                 raise CluError(f"{action}: HTTP {status} {error.get('code', '')}: {error.get('message', '')}".rstrip(),
-                               self._hint(status, role))
+                               self._hint(status, role), status)
             return status, answer_headers, answer
         raise AssertionError("unreachable: the last attempt returns or raises")
 

@@ -5,12 +5,17 @@ deployed once per region. The regions are independent, so they run in parallel, 
 runs to its end even when another fails: a re-run then redoes only work that was not done
 (import replaces the project, deploy replaces what the deployment served). All failures are
 reported together, in one CluError naming every failed region.
+
+The deployer's Language Owner role is assigned by the same apply that runs just before, and
+Azure RBAC takes minutes to apply it: a 403 is retried with backoff until `propagation`
+seconds have passed, then reported as a role that has not applied.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +56,8 @@ async def publish_regions(
     model: ImportBody,
     model_label: str,
     progress: Callable[[str, str], None],
+    propagation: float = 600.0,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> dict[str, str]:
     """Import, train and deploy `model` as `project`/`deployment` in every region at once.
 
@@ -61,13 +68,26 @@ async def publish_regions(
     """
 
     async def one(region: str, endpoint: str) -> str:
-        try:
-            async with CluClient(endpoint, credential=credential) as client:
-                job = await client.publish(project, deployment, model.body, model_label,
-                                           lambda step: progress(region, step), model.file_format)
-        except CluError:
-            progress(region, "failed")
-            raise
+        deadline, delay = time.monotonic() + propagation, 2.0
+        while True:
+            try:
+                async with CluClient(endpoint, credential=credential) as client:
+                    job = await client.publish(project, deployment, model.body, model_label,
+                                               lambda step: progress(region, step), model.file_format)
+                break
+            except CluError as error:
+                if error.status == 403 and time.monotonic() + delay <= deadline:
+                    progress(region, f"refused (403): the role may not have applied yet, retrying in {delay:.0f} s")
+                    await sleep(delay)
+                    delay = min(delay * 2, 60.0)
+                    continue
+                progress(region, "failed")
+                if error.status == 403:
+                    raise CluError(f"{error.message} (still refused after {propagation:.0f} s of waiting for the role to apply)",
+                                   "check that the deployer holds 'Cognitive Services Language Owner' on the Language "
+                                   "resource (terraform/azure modules/region language_owner), then run deploy again",
+                                   403) from error
+                raise
         progress(region, "done")
         return str(job.get("jobId", ""))
 

@@ -150,12 +150,13 @@ output "monitoring" {
 }
 
 output "regions" {
-  description = "Per region: resource group, web app (name, id, default host name), the web app identity's client id, the Language resource (name, id, endpoint), the router endpoint's name and the custom-domain verification id."
+  description = "Per region: resource group, web app (name, id, creation id, default host name), the web app identity's client id, the Language resource (name, id, endpoint), the router endpoint's name and the custom-domain verification id."
   value = {
     for name, regional in module.region : name => {
       resource_group                = regional.resource_group_name
       web_app_name                  = regional.web_app_name
       web_app_id                    = regional.web_app_id
+      web_app_instance              = regional.web_app_instance
       default_hostname              = regional.default_hostname
       identity_client_id            = regional.identity_client_id
       language_name                 = regional.language_name

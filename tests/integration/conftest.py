@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -45,6 +47,18 @@ class Geobot:
             text=True,
             stdin=subprocess.DEVNULL,
         )
+
+    def killed_as_starting(self, stage: str, *args: str) -> int:
+        """Run `geobot --output json <args>` and SIGKILL it as `stage` starts (the event stream
+        announces even a stage too short to see in the journal); its return code."""
+        process = self.start("--output", "json", *args)
+        assert process.stdout is not None
+        for line in process.stdout:
+            event = json.loads(line)
+            if event["event"] == "stage_started" and event["stage"] == stage:
+                process.send_signal(signal.SIGKILL)
+                break
+        return process.wait()
 
     @property
     def deployment(self) -> Path:

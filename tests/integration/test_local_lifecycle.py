@@ -139,15 +139,8 @@ def test_a_killed_region_is_seen_degraded_avoided_and_restored_by_the_next_deplo
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_deploy_killed_as_a_stage_starts_resumes_into_a_working_deployment(geobot: Geobot, stage: str) -> None:
-    process = geobot.start("--output", "json", "--auto-approve", "deploy")
-    assert process.stdout is not None
-    for line in process.stdout:  # the event stream: a stage too short to see in the journal is still announced
-        event = json.loads(line)
-        if event["event"] == "stage_started" and event["stage"] == stage:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, f"deploy ended before stage {stage} started"
+    killed = geobot.killed_as_starting(stage, "--auto-approve", "deploy")
+    assert killed == -signal.SIGKILL, f"deploy ended before stage {stage} started"
 
     again = geobot("--auto-approve", "deploy")
     assert again.returncode == 0, again.stderr

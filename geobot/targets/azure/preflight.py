@@ -42,7 +42,8 @@ class Preflight(Stage):
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         clients = self.clients()
         outputs: dict[str, Any] = {"terraform": self.binary.describe(), "subscription": clients.session.subscription_id}
-        registration = clients.providers().ensure_registered(required_providers(self.config.azure.edge == "frontdoor"))
+        registration = clients.providers().ensure_registered(
+            required_providers(self.config.azure.edge == "frontdoor", self.config.azure.backend == "blob"))
         if registration.registered:
             ctx.note(f"registered resource providers: {', '.join(registration.registered)}")
         outputs["providers"] = len(registration.already) + len(registration.registered)

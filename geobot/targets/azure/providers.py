@@ -34,11 +34,13 @@ _PROVIDERS = (
     "Microsoft.Web",  # App Service plans and web apps
 )
 _FRONT_DOOR = "Microsoft.Cdn"  # Front Door Standard is a Microsoft.Cdn resource
+_BLOB_STATE = "Microsoft.Storage"  # the storage account of the Terraform state (azure.backend = "blob")
 
 
-def required_providers(front_door: bool) -> tuple[str, ...]:
-    """The namespaces a deployment needs; Microsoft.Cdn only with the Front Door edge."""
-    return tuple(sorted((*_PROVIDERS, _FRONT_DOOR) if front_door else _PROVIDERS, key=str.lower))
+def required_providers(front_door: bool, blob_state: bool = False) -> tuple[str, ...]:
+    """The namespaces a deployment needs; Microsoft.Cdn only with Front Door, Microsoft.Storage only with blob state."""
+    extra = (_FRONT_DOOR,) * front_door + (_BLOB_STATE,) * blob_state
+    return tuple(sorted((*_PROVIDERS, *extra), key=str.lower))
 
 
 @dataclass(frozen=True)

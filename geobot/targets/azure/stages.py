@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
-from geobot.errors import CloudError
+from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import AzureClients
 from geobot.targets.package import Package
@@ -38,10 +38,12 @@ class Language(Stage):
     name = "language"
     description = "import, train and deploy the language model in every region's Language resource (CLU)"
 
-    def __init__(self, clients: Clients, model: Path) -> None:
-        """`model`: the configured [bot] model, upgraded to LUIS 7.0.0 for the import (or a CLU export as it is)."""
+    def __init__(self, clients: Clients, model: Path, role_wait: float = 600.0) -> None:
+        """`model`: the configured [bot] model, upgraded to LUIS 7.0.0 for the import (or a CLU export as it is);
+        `role_wait`: how long a 403 is retried while the deployer's Language Owner role applies."""
         self.clients = clients
         self.model = model
+        self.role_wait = role_wait
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         from geobot.nlu.publish import import_body
@@ -57,7 +59,8 @@ class Language(Stage):
         label = f"geobot-{inputs['model'][:12]}"
         jobs = asyncio.run(publish_regions(
             inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT,
-            import_body(self.model, CLU_PROJECT), label, lambda region, step: ctx.note(f"{region}: {step}")))
+            import_body(self.model, CLU_PROJECT), label, lambda region, step: ctx.note(f"{region}: {step}"),
+            self.role_wait))
         return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "regions": sorted(jobs)}
 
 
@@ -71,7 +74,8 @@ class Code(Stage):
         self.package = package
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        apps = {r: v["web_app_name"] for r, v in infrastructure(ctx).get("regions", {}).items()}
+        """A replaced web app keeps its name and id but starts empty: its creation id says it is new."""
+        apps = {r: [v["web_app_id"], v.get("web_app_instance")] for r, v in infrastructure(ctx).get("regions", {}).items()}
         return {"package": self.package().sha256, "apps": apps}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
@@ -81,7 +85,7 @@ class Code(Stage):
 
         def deploy(region: str) -> str:
             done = clients.zip_deploy(region).deploy(
-                package.data, on_status=lambda status: ctx.note(f"{region}: {status.status_text}"))
+                package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}"))
             return done.id
 
         deployments = each_region(infrastructure(ctx)["regions"], deploy, name_regions=True)
@@ -117,6 +121,28 @@ class DnsRecords(Stage):
         return record["value"].rstrip(".").lower() in answers
 
 
+RESOLVER = "GEOBOT_DNS_RESOLVER"
+
+
+def resolver_for(env: Mapping[str, str]) -> Any:
+    """The name server GEOBOT_DNS_RESOLVER (host or host:port) names, else None: the system's.
+
+    Asking the domain's authoritative server sees new records before any cache does.
+    """
+    address = env.get(RESOLVER)
+    if not address:
+        return None
+    import dns.resolver
+
+    host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+    if port and not port.isdigit():
+        raise InputError(f"{RESOLVER} = {address!r}: the port is not a number", "give host or host:port, e.g. 1.1.1.1:53")
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [host]
+    resolver.port = int(port) if port else 53
+    return resolver
+
+
 def resolve(name: str, kind: str, resolver: Any = None, lifetime: float = 10.0) -> list[str]:
     """What a resolver (the system's by default) answers for one record type; nothing when the name has none."""
     import dns.exception
@@ -147,8 +173,7 @@ class Online(Stage):
         profile = clients.traffic_manager()
         timeout = self.config.azure.online_timeout
         if profile is None:
-            return {"endpoints": each_region(infrastructure(ctx)["regions"], lambda region: self._healthy(ctx, region, timeout),
-                                             name_regions=True)}
+            return self._through_front_door(ctx, timeout)
         expected = clients.expected_endpoints()
         names = {endpoint: region for region, endpoint in expected.items()}
         status = profile.wait_online(
@@ -156,19 +181,20 @@ class Online(Stage):
             on_change=lambda now: ctx.note(", ".join(f"{names.get(e, e)} {s}" for e, s in sorted(now.items()))))
         return {"endpoints": {names.get(e, e): s for e, s in status.statuses(expected.values()).items()}}
 
-    def _healthy(self, ctx: StageContext, region: str, timeout: float) -> str:
-        """Front Door: each origin's own health answer, as its health probe sees it."""
-        host = infrastructure(ctx)["regions"][region]["default_hostname"]
+    def _through_front_door(self, ctx: StageContext, timeout: float) -> Mapping[str, Any]:
+        """Front Door: what its endpoint serves. The web apps admit only this profile's Front Door
+        (AzureFrontDoor.Backend with its X-Azure-FDID), so the deployer cannot probe an origin itself;
+        Front Door routes a request only to an origin its own health probes found healthy."""
+        host = infrastructure(ctx)["front_door"]["endpoint_host_name"]
         url = f"https://{host}{self.config.probe.path}"
         deadline = time.monotonic() + timeout
-        while True:
-            status = http_status(url, ssl.create_default_context())
-            if status == 200:
-                return "Online"
+        while (status := http_status(url, ssl.create_default_context())) != 200:
             if time.monotonic() > deadline:
-                raise CloudError(f"{url} answered {status or 'nothing'} for {timeout} s",
-                                 "see the web app's log stream (az webapp log tail)")
+                raise CloudError(f"Front Door: {url} answered {status or 'nothing'} for {timeout} s",
+                                 "see the origin group's health in the portal and the web apps' log stream (az webapp log tail)")
             time.sleep(self.poll)
+        return {"front_door": "Online", "health": url,
+                "endpoints": {region: "behind Front Door" for region in infrastructure(ctx)["regions"]}}
 
 
 class Endpoint(Stage):
@@ -182,9 +208,13 @@ class Endpoint(Stage):
         return {"host": infrastructure(ctx).get("host_name")}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
-        endpoints = ctx.output_of("online").get("endpoints", {})
+        online = ctx.output_of("online")
+        endpoints = online.get("endpoints", {})
         regions = infrastructure(ctx).get("regions", {})
-        not_online = sorted(r for r in regions if endpoints.get(r) != "Online")
+        if infrastructure(ctx).get("front_door"):
+            not_online = [] if online.get("front_door") == "Online" else ["Front Door"]
+        else:
+            not_online = sorted(r for r in regions if endpoints.get(r) != "Online")
         if not endpoints or not_online:
             raise CloudError(f"not switching the messaging endpoint: {', '.join(not_online) or 'no region'} not Online",
                              "the online stage must pass first")

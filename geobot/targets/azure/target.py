@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from geobot.targets.azure.clients import AzureClients, PreflightClients
 from geobot.targets.azure.package import build_package
 from geobot.targets.azure.preflight import Preflight
 from geobot.targets.azure.session import AzureSession
-from geobot.targets.azure.stages import Code, DnsRecords, Endpoint, Language, Online, Smoke, resolve
+from geobot.targets.azure.stages import Code, DnsRecords, Endpoint, Language, Online, Smoke, resolve, resolver_for
 from geobot.targets.azure.variables import Binding, impossible, render_variables
 from geobot.targets.certificates import Certificates, CertificateStage
 from geobot.targets.infra import TerraformStage
@@ -149,8 +149,9 @@ class AzureTarget:
     def stages(self) -> Sequence[Stage]:
         custom_domain = self.config.azure.edge == "trafficmanager"  # Front Door: its own certificate, a domain needs DNS only
         infrastructure = Infrastructure(self.config, self.engine, self.auto_approve, self.preflight_clients)
+        lookup = partial(resolve, resolver=resolver_for(self.env))
         tls: list[Stage] = [
-            DnsRecords(resolve),
+            DnsRecords(lookup),
             Infrastructure(self.config, self.engine, self.auto_approve, self.preflight_clients, "hostname",
                            "bind the custom domain to every regional web app", Binding(hostname=True)),
             CertificateStage(self.config, "issue or import the certificate into Key Vault",
@@ -158,17 +159,17 @@ class AzureTarget:
             Infrastructure(self.config, self.engine, self.auto_approve, self.preflight_clients, "tls",
                            "bind the Key Vault certificate to the custom domain in every region",
                            Binding(hostname=True, certificate=True)),
-        ] if custom_domain else [DnsRecords(resolve)] if self.config.domain else []
+        ] if custom_domain else [DnsRecords(lookup)] if self.config.domain else []
         state = [state_stage(self.config, self.engine, self.auto_approve)] if self.config.azure.backend == "blob" else []
         return (
             Preflight(self.config, self.engine.binary, self.env, self.preflight_clients),
             *state,
             infrastructure,
-            Language(self.clients, self.config.bot.model),
+            Language(self.clients, self.config.bot.model, self.config.azure.role_wait),
             Code(self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else
-                   "wait until every region's web app answers its health check (Front Door probes them)"),
+                   "wait until Front Door serves the health check (only it may reach the web apps; it probes them)"),
             Endpoint(self.clients),
             Smoke(self.config, self.tls_context),
         )
@@ -203,10 +204,11 @@ class AzureTarget:
             profile = clients.traffic_manager()
             if profile is not None:
                 expected = clients.expected_endpoints()
-                statuses = profile.read().statuses(expected.values())
+                read = profile.read()
+                statuses = read.statuses(expected.values())
+                priorities = {e.name: e.priority for e in read.endpoints}
                 report["regions"] = {region: {"monitor_status": statuses.get(endpoint, "Absent"),
-                                              "priority": self.config.regions.index(region) + 1
-                                              if region in self.config.regions else "-"}
+                                              "priority": priorities.get(endpoint) or "-"}
                                      for region, endpoint in expected.items()}
         except GeobotError as exc:  # what the journal says is still worth showing
             report["problem"] = f"{exc.message}; {exc.hint}" if exc.hint else exc.message

@@ -42,6 +42,7 @@ class Endpoint:
     monitor_status: str
     target: str
     location: str
+    priority: int | None = None  # the profile's, which decides the order with priority routing
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class TrafficManager:
             fqdn=profile.dns_config.fqdn if profile.dns_config else "",
             monitor_status=_value(profile.monitor_config.profile_monitor_status) if profile.monitor_config else "",
             endpoints=tuple(
-                Endpoint(e.name or "", _value(e.endpoint_monitor_status), e.target or "", e.endpoint_location or "")
+                Endpoint(e.name or "", _value(e.endpoint_monitor_status), e.target or "", e.endpoint_location or "", e.priority)
                 for e in profile.endpoints or ()
             ),
         )

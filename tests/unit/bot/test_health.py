@@ -184,3 +184,21 @@ def test_without_a_key_the_language_is_queried_as_the_managed_identity(
     for request in (query, again):  # the second probe reuses the token
         assert request.headers["Authorization"] == "Bearer managed-identity-token"
         assert "Ocp-Apim-Subscription-Key" not in request.headers
+
+
+def test_a_component_that_failed_to_open_at_start_is_opened_again_by_the_health_check(tmp_path: Path) -> None:
+    vault = make_vault(tmp_path, **{names.STORE_URL: None})  # e.g. its secret was not readable yet at start
+
+    async def scenario():
+        async with serve(vault, "west") as base, aiohttp.ClientSession() as http:
+            first = await health(http, base)
+            vault.set_secret(names.STORE_URL, f"sqlite://{tmp_path / 'state.db'}")
+            deadline = time.monotonic() + 30
+            while (now := await health(http, base))[0] != 200 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            return first, now, await say(http, base, "hi")
+
+    first, healed, turn = asyncio.run(scenario())
+    assert first[0] == 503 and first[1]["failed"] == ["store"]
+    assert healed[0] == 200 and healed[1]["failed"] == []
+    assert turn[0] == 200  # turns use the store opened on the later attempt

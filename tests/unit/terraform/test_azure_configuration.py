@@ -304,22 +304,14 @@ def _role_assignments(configs: dict[str, Configuration]) -> list[Block]:
     return [r for c in configs.values() for r in c.resources("azurerm_role_assignment")]
 
 
-def test_web_app_identity_reads_secrets_only_with_key_vault_secrets_user_on_the_vault(configs: dict[str, Configuration]) -> None:
-    app_roles = [r for r in _role_assignments(configs) if "azurerm_user_assigned_identity.app." in r.body["principal_id"]]
-    on_vault = [r for r in app_roles if "key_vault" in r.body["scope"]]
-    assert [(r.body["role_definition_name"], r.body["scope"]) for r in on_vault] == [("Key Vault Secrets User", "${var.key_vault_id}")]
-    allowed = {
-        "Key Vault Secrets User": "${var.key_vault_id}",
-        "Monitoring Metrics Publisher": "${var.app_insights_id}",
-        "Cognitive Services Language Reader": "${azurerm_cognitive_account.language.id}",
-    }
-    assert {r.body["role_definition_name"]: r.body["scope"] for r in app_roles} == allowed
-    for role in app_roles:
-        assert role.body.get("principal_type") == "ServicePrincipal"
+def test_web_app_identity_writes_conversation_state_with_cosmos_data_contributor(configs: dict[str, Configuration]) -> None:
     (cosmos,) = configs["modules/region"].resources("azurerm_cosmosdb_sql_role_assignment")
     assert cosmos.body["role_definition_id"] == "${local.cosmos_data_contributor}"
     assert configs["modules/region"].locals["cosmos_data_contributor"].endswith("/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002")
     assert cosmos.body["scope"] == "${var.cosmos_account_id}/dbs/${var.cosmos_database_name}"
+    for role in _role_assignments(configs):
+        if "azurerm_user_assigned_identity.app." in role.body["principal_id"]:
+            assert role.body.get("principal_type") == "ServicePrincipal", role.where
 
 
 def test_no_role_goes_to_the_bot_identity_and_no_broad_role_to_anyone(configs: dict[str, Configuration]) -> None:
@@ -330,25 +322,82 @@ def test_no_role_goes_to_the_bot_identity_and_no_broad_role_to_anyone(configs: d
         assert "role_definition_id" not in role.body, f"{role.where}: name built-in roles"
 
 
-def test_app_service_reads_only_the_certificate_not_the_vault(configs: dict[str, Configuration]) -> None:
-    service = [r for r in _role_assignments(configs) if r.body["principal_id"] == "${local.app_service_principal_id}"]
-    assert sorted((r.body["role_definition_name"], r.body["scope"]) for r in service) == [
-        ("Key Vault Certificate User", "${module.global.certificate_vault_id}/certificates/${var.certificate_name}"),
-        ("Key Vault Secrets User", "${module.global.certificate_vault_id}/secrets/${var.certificate_name}"),
+# ---- who may do what: each actor's calls against Azure's published role definitions ----------------
+#
+# The role assignments are read from the .tf files with their scopes resolved (tests/azure_rehearsal/
+# infrastructure.py) and checked with the built-in roles' dataActions (tests/azure_rehearsal/roles.json),
+# the same table the rehearsal authorizes every call with: a role set may change, the permissions may not.
+
+def _granted() -> tuple[Any, Any]:
+    from tests.azure_rehearsal import infrastructure as infra
+    from tests.azure_rehearsal.rbac import Authorizer
+
+    variables = json.loads((REPO / "tests/unit/targets/azure/golden/default.tfvars.json").read_text())
+    ids = infra.Ids(variables | {"bind_hostname": True, "bind_certificate": True, "domain": "bot.example.com"},
+                    {r: "" for r in variables["regions"]})
+    authorizer = Authorizer(clock=lambda: 0.0)
+    authorizer.assign(declared.assignment for declared in infra.assignments(ids))
+    return ids, authorizer
+
+
+def _allowed(authorizer: Any, principal: str, operation: str, resource: str) -> bool:
+    from tests.azure_rehearsal.rbac import operation as data_action
+
+    return authorizer.check(principal, data_action(operation), resource, data=True) is None
+
+
+def _needs(ids: Any) -> dict[str, list[tuple[str, str]]]:
+    """principal -> the (operation, resource) pairs it must be allowed, from what geobot and the bot call."""
+    from tests.azure_rehearsal import infrastructure as infra
+
+    kv, kvc = ids.vault("key_vault"), ids.vault("certificate_vault")
+    deployer = [(op, f"{kv}/secrets/{name}") for op in ("keyvault.setSecret", "keyvault.getSecret", "keyvault.deleteSecret")
+                for name in ("geobot-acme-token", "geobot-store-url")]
+    deployer += [("keyvault.importCertificate", f"{kvc}/certificates/geobot-tls"), ("keyvault.getCertificate", f"{kvc}/certificates/geobot-tls"),
+                 ("keyvault.getSecret", f"{kvc}/secrets/geobot-tls"),  # destroy's export
+                 ("keyvault.getSecret", f"{kvc}/secrets/geobot-tls-settings"), ("keyvault.setSecret", f"{kvc}/secrets/geobot-tls-settings")]
+    needs = {infra.DEPLOYER.object_id: deployer,
+             infra.APP_SERVICE.object_id: [("keyvault.getSecret", f"{kvc}/secrets/geobot-tls"),
+                                           ("keyvault.getCertificate", f"{kvc}/certificates/geobot-tls")]}
+    for region in ids.variables["regions"]:
+        language = ids.language(region)
+        deployer += [(op, language) for op in ("language.import", "language.train", "language.deploy", "language.jobs",
+                                               "language.models", "language.deleteModel")]
+        needs[infra.app_identity(ids.variables, region).object_id] = [
+            ("keyvault.getSecret", f"{kv}/secrets/geobot-language-endpoint-{region}"), ("language.analyze", language)]
+    return needs
+
+
+def test_every_actor_may_make_each_call_it_makes() -> None:
+    ids, authorizer = _granted()
+    refused = [(principal, operation, resource) for principal, calls in _needs(ids).items()
+               for operation, resource in calls if not _allowed(authorizer, principal, operation, resource)]
+    assert refused == []
+
+
+def test_no_actor_may_do_more_than_it_needs() -> None:
+    from tests.azure_rehearsal import infrastructure as infra
+
+    ids, authorizer = _granted()
+    kv, kvc = ids.vault("key_vault"), ids.vault("certificate_vault")
+    regions = list(ids.variables["regions"])
+    bot = infra.app_identity(ids.variables, regions[0]).object_id
+    forbidden = [
+        (bot, "keyvault.getSecret", f"{kvc}/secrets/geobot-tls"),  # no bot reads the private key
+        (bot, "keyvault.setSecret", f"{kv}/secrets/geobot-store-url"),  # the bots only read their settings
+        (bot, "language.import", ids.language(regions[0])),  # nor change the model
+        (bot, "language.analyze", ids.language(regions[1])),  # each region queries its own Language resource
+        (infra.APP_SERVICE.object_id, "keyvault.getSecret", f"{kvc}/secrets/geobot-tls-settings"),  # only the certificate
+        (infra.APP_SERVICE.object_id, "keyvault.getSecret", f"{kv}/secrets/geobot-store-url"),
     ]
+    assert [f for f in forbidden if _allowed(authorizer, *f)] == []
+
+
+def test_app_service_roles_exist_only_once_a_certificate_is_bound(configs: dict[str, Configuration]) -> None:
+    service = [r for r in _role_assignments(configs) if r.body["principal_id"] == "${local.app_service_principal_id}"]
+    assert service
     for role in service:
         assert role.body["count"] == "${var.bind_certificate ? 1 : 0}"
-
-
-def test_deployer_gets_data_roles_on_the_vault_and_language_only(configs: dict[str, Configuration]) -> None:
-    deployer = sorted((r.body["role_definition_name"], r.body["scope"]) for r in _role_assignments(configs)
-                      if r.body["principal_id"] == "${var.deployer_id}")
-    assert deployer == [
-        ("Cognitive Services Language Owner", "${azurerm_cognitive_account.language.id}"),
-        ("Key Vault Certificates Officer", "${azurerm_key_vault.certificates.id}"),
-        ("Key Vault Secrets Officer", "${azurerm_key_vault.this.id}"),
-        ("Key Vault Secrets User", "${azurerm_key_vault.certificates.id}"),
-    ]
 
 
 def test_keys_are_disabled_where_managed_identities_replace_them(configs: dict[str, Configuration]) -> None:

@@ -118,9 +118,12 @@ resource "azurerm_role_assignment" "deployer_certificates" {
   principal_id         = var.deployer_id
 }
 
-resource "azurerm_role_assignment" "deployer_certificate_export" {
+# Secrets Officer, not User: next to the certificate geobot keeps the marker of the settings it
+# was issued for (geobot-tls-settings), so a re-run reuses it instead of asking Let's Encrypt
+# again; destroy reads the certificate's backing secret to export it.
+resource "azurerm_role_assignment" "deployer_certificate_secrets" {
   scope                = azurerm_key_vault.certificates.id
-  role_definition_name = "Key Vault Secrets User"
+  role_definition_name = "Key Vault Secrets Officer"
   principal_id         = var.deployer_id
 }
 
@@ -130,7 +133,7 @@ resource "time_sleep" "rbac" {
   triggers = {
     secrets      = azurerm_role_assignment.deployer_secrets.id
     certificates = azurerm_role_assignment.deployer_certificates.id
-    export       = azurerm_role_assignment.deployer_certificate_export.id
+    secrets_cert = azurerm_role_assignment.deployer_certificate_secrets.id
   }
 }
 

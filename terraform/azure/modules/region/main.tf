@@ -196,3 +196,11 @@ resource "azurerm_linux_web_app" "this" {
     azurerm_cosmosdb_sql_role_assignment.state,
   ]
 }
+
+# A new id each time the web app is created. A replaced app keeps its name and resource id but
+# starts with an empty site, so geobot's code stage fingerprints this to deploy the code again.
+resource "terraform_data" "web_app_instance" {
+  lifecycle {
+    replace_triggered_by = [azurerm_linux_web_app.this.id]
+  }
+}

@@ -8,6 +8,11 @@ output "web_app_id" {
   value       = azurerm_linux_web_app.this.id
 }
 
+output "web_app_instance" {
+  description = "A new id each time the web app is (re)created: the code stage deploys again when it changes."
+  value       = terraform_data.web_app_instance.id
+}
+
 output "web_app_name" {
   description = "Name of the web app (zip deploy target)."
   value       = azurerm_linux_web_app.this.name

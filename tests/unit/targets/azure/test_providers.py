@@ -78,6 +78,8 @@ def test_the_providers_geobot_needs_and_cdn_only_for_front_door() -> None:
         "Microsoft.Web",
     )
     assert set(required_providers(front_door=True)) - set(NEEDED) == {"Microsoft.Cdn"}
+    assert set(required_providers(front_door=False, blob_state=True)) - set(NEEDED) == {"Microsoft.Storage"}
+    assert "Microsoft.Storage" not in NEEDED
 
 
 def test_the_missing_ones_are_registered_and_waited_for(azure: ContractServer, session: AzureSession) -> None:

@@ -73,6 +73,8 @@ def infrastructure_outputs(config: Config) -> dict[str, Any]:
             {"type": "TXT", "name": f"asuid.{HOST}", "value": "ABC123", "purpose": "App Service domain verification"},
         ],
         "regions": {r: {"web_app_name": f"app-geobot-{r}", "default_hostname": f"app-geobot-{r}.azurewebsites.net",
+                        "web_app_id": f"/subscriptions/x/resourceGroups/rg-{r}/providers/Microsoft.Web/sites/app-geobot-{r}",
+                        "web_app_instance": f"created-1-{r}",
                         "language_endpoint": f"https://lang-geobot-{r}.cognitiveservices.azure.com/"}
                     for r in config.regions},
     }
@@ -325,6 +327,17 @@ def test_destroy_tears_nothing_down_when_key_vault_refuses_the_export(
     assert not export.exists()
 
 
+def test_a_replaced_web_app_gets_the_code_again(session: AzureSession, tmp_path: Path) -> None:
+    config = azure_config()
+    code = next(s for s in target(config, session).stages() if s.name == "code")
+    before = context(tmp_path, config)
+    replaced = context(tmp_path, config)
+    region = config.regions[0]
+    replaced.outputs["infrastructure"]["regions"][region]["web_app_instance"] = "created-2"  # same name, same id
+    assert code.inputs(before) != code.inputs(replaced)
+    assert code.inputs(before) == code.inputs(context(tmp_path, config))
+
+
 def test_a_deploy_after_the_bindings_does_not_replan_the_infrastructure(session: AzureSession, tmp_path: Path) -> None:
     infrastructure = target(azure_config(), session).stages()[1]
     before = infrastructure.inputs(context(tmp_path, azure_config()))
@@ -350,12 +363,15 @@ def journal_with_infrastructure(tmp_path: Path, config: Config) -> Journal:
 
 
 def test_status_reads_each_regions_monitor_status(azure: ContractServer, session: AzureSession, tmp_path: Path) -> None:
-    azure.expect(Exchange("GET", PROFILE_URL, profile(**{"ep-krc": "Online", "ep-sea": "Degraded"})))
+    reply = profile(**{"ep-krc": "Online", "ep-sea": "Degraded"})
+    for endpoint, priority in zip(reply.body["properties"]["endpoints"], (2, 1), strict=True):
+        endpoint["properties"]["priority"] = priority  # the profile's order, not the config's
+    azure.expect(Exchange("GET", PROFILE_URL, reply))
     config = azure_config()
     report = target(config, session).status(journal_with_infrastructure(tmp_path, config))
     assert report["url"] == f"https://{HOST}"
-    assert report["regions"] == {"koreacentral": {"monitor_status": "Online", "priority": 1},
-                                 "southeastasia": {"monitor_status": "Degraded", "priority": 2}}
+    assert report["regions"] == {"koreacentral": {"monitor_status": "Online", "priority": 2},
+                                 "southeastasia": {"monitor_status": "Degraded", "priority": 1}}
 
 
 def test_status_without_a_sign_in_still_shows_what_the_journal_knows(tmp_path: Path) -> None:
