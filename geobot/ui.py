@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
@@ -197,10 +198,13 @@ class JsonReporter:
     def __init__(self, redact: Redactor, out: TextIO | None = None) -> None:
         self.redact = redact
         self.out = out or sys.stdout
+        self._lock = threading.Lock()  # stages report from several threads (regions in parallel)
 
     def _write(self, kind: str, payload: Mapping[str, Any]) -> None:
         line = json.dumps({"event": kind, "time": round(time.time(), 3), **payload}, default=str, sort_keys=True)
-        print(self.redact(line), file=self.out, flush=True)
+        with self._lock:  # one write per line: print() writes the newline apart, so lines could interleave
+            self.out.write(self.redact(line) + "\n")
+            self.out.flush()
 
     def emit(self, event: object) -> None:
         if dataclasses.is_dataclass(event):

@@ -34,3 +34,19 @@ def test_json_events_name_their_kind() -> None:
     JsonReporter(Redactor(), stream).emit(StageFinished("infra", 2.5, {"url": "x"}))
     line = json.loads(stream.getvalue())
     assert (line["event"], line["stage"], line["elapsed"], line["outputs"]) == ("stage_finished", "infra", 2.5, {"url": "x"})
+
+
+def test_json_lines_from_many_threads_stay_whole_lines() -> None:
+    """Stages note progress from one thread per region; every line must still parse on its own."""
+    import threading
+
+    out = io.StringIO()
+    reporter = JsonReporter(Redactor(), out)
+    threads = [threading.Thread(target=lambda n=n: [reporter.emit(Note("code", f"region {n}: {i}")) for i in range(200)])
+               for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1600 and all(json.loads(line)["event"] == "note" for line in lines)
