@@ -14,7 +14,7 @@ import socket
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from geobot.config import Config
+from geobot.config import ENV_VARS, PORT_KEYS, Config
 from geobot.errors import CloudError, ConfigError
 from geobot.pipeline.journal import Journal
 from geobot.targets.local.processes import Supervisor
@@ -22,8 +22,8 @@ from geobot.targets.local.processes import Supervisor
 POOL_START = 20000  # above the ports well-known services are configured on
 _EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _handed_out: set[int] = set()  # by this process, so two callers never get one port before either binds it
-ENV_VARS = {"local.https_port": "GEOBOT_LOCAL_HTTPS_PORT", "local.http_port": "GEOBOT_LOCAL_HTTP_PORT",
-            "local.bot_port": "GEOBOT_LOCAL_BOT_PORT"}
+FIELDS = ("local.https_port", "local.http_port", "local.bot_port")  # in the order they are checked
+VARIABLES = {key: var for var, key in ENV_VARS.items() if key in PORT_KEYS}
 
 
 def ephemeral_range() -> tuple[int, int]:
@@ -83,7 +83,7 @@ def ours(run_dir: Path) -> set[int]:
 
 
 def settled_ports(config: Config) -> dict[str, int]:
-    return {field: getattr(config.local, field.removeprefix("local.")) for field in ENV_VARS}
+    return {field: getattr(config.local, field.removeprefix("local.")) for field in FIELDS}
 
 
 def settle(config: Config, deployment_dir: Path) -> Config:
@@ -143,5 +143,5 @@ def check(config: Config, run_dir: Path) -> None:
         region = f" (region {owner.removeprefix('bot-')})" if owner.startswith("bot-") else ""
         by = holder(port)
         raise ConfigError(field, port, f"is in use{region} by {by or 'another program'}",
-                          f"stop that program, choose a free port with {field} in geobot.toml or {ENV_VARS[field]}, "
+                          f"stop that program, choose a free port with {field} in geobot.toml or {VARIABLES[field]}, "
                           f'or set {field} = "auto"')
