@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     from geobot.bot.app import create_app
     from geobot.bot.telemetry import configure
 
-    logging.getLogger("geobot.bot").info("region %s: %s", region, configure(region))  # before the app exists
-    web.run_app(create_app(args.vault_url, region, app=args.app), host=args.host, port=args.port, print=None)
+    telemetry = configure(region)  # before the app exists
+    logging.getLogger("geobot.bot").info("region %s: %s", region, telemetry.description)
+    web.run_app(create_app(args.vault_url, region, app=args.app, telemetry=telemetry), host=args.host, port=args.port,
+                print=None)
     return 0
 
 

@@ -27,6 +27,7 @@ from geobot.bot.health import CONFIG_COMPONENTS, HealthCheck
 from geobot.bot.host import open_bot
 from geobot.bot.services import DependencyDown, open_services
 from geobot.bot.settings import Settings, load_settings
+from geobot.bot.telemetry import Exports
 from geobot.bot.vaults import SecretSource, open_vault
 from geobot.bot.version import code_version
 
@@ -44,8 +45,11 @@ def _settings(vault_url: str, region: str) -> tuple[SecretSource | None, Setting
         return vault, Settings(region, vault_url, problems={"config": getattr(exc, "message", exc.__class__.__name__)})
 
 
-def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAMPLE) -> web.Application:
+def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAMPLE,
+               telemetry: Exports | None = None) -> web.Application:
     """The bot `app` (`geobot.bot.appspec`) for one region; bad settings or a bot that cannot load make it unhealthy, never stop it.
+
+    `telemetry`: the exports `geobot.bot.telemetry.configure` started, reported by the deep health answer.
 
     The health check reads the settings again (with backoff) while something failed to open;
     once they change, /api/messages checks tokens against the identity they name.
@@ -53,7 +57,7 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAM
     vault, settings = _settings(vault_url, region)
     faults = Faults()
     services = open_services(settings, faults, timeout, reopen=lambda: _settings(vault_url, region)[1])
-    health = HealthCheck(services, settings.health_cache_seconds)
+    health = HealthCheck(services, settings.health_cache_seconds, telemetry or Exports())
     auth = _auth_configuration(settings)
     if settings.anonymous:  # the SDK warns on every turn that a local bot has no app id
         logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(logging.ERROR)

@@ -6,6 +6,10 @@ component that is not configured fails; it is never skipped. Results are reused 
 `ttl` seconds and concurrent probes share one run, so probes from many locations cost at most
 one check per interval; a drill fault invalidates the cached result at once. A check first
 lets the services open again what failed to open at start (with backoff).
+
+The `telemetry` component (where spans go and whether the last export was delivered or
+refused) is reported but never fails the check: Application Insights being down or refusing
+must not make Traffic Manager or Front Door take a healthy region out. The deployer reads it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ import time
 from collections.abc import Callable
 
 from geobot.bot.services import DependencyDown, Services
+from geobot.bot.telemetry import Exports
 
 CONFIG_COMPONENTS = ("config", "identity", "app")
 
 
 class HealthCheck:
-    def __init__(self, services: Services, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, services: Services, ttl: float, telemetry: Exports | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._services = services
+        self._telemetry = telemetry or Exports()
         self._ttl = ttl
         self._clock = clock
         self._cached: tuple[float, int, dict] | None = None
@@ -65,6 +72,7 @@ class HealthCheck:
         results = await asyncio.gather(*(_timed(check) for check in checks.values()))
         components.update(zip(checks, results, strict=True))
         failed = sorted(name for name, result in components.items() if result["status"] != "healthy")
+        components["telemetry"] = self._telemetry.check()  # after `failed`: reported, never failing
         body = {
             "status": "unhealthy" if failed else "healthy",
             "region": services.settings.region,

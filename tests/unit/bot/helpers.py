@@ -17,6 +17,7 @@ from aiohttp import web
 from geobot.bot import settings as names
 from geobot.bot.app import create_app
 from geobot.bot.appspec import SAMPLE
+from geobot.bot.telemetry import Exports
 from geobot.targets.local.vault import LocalVault
 
 DRILL_KEY = "drill-key-for-tests"
@@ -39,9 +40,9 @@ def make_vault(tmp_path: Path, **secrets: str | None) -> LocalVault:
 
 
 @contextlib.asynccontextmanager
-async def serve(vault: LocalVault, region: str, app: str = SAMPLE) -> AsyncIterator[str]:
+async def serve(vault: LocalVault, region: str, app: str = SAMPLE, telemetry: Exports | None = None) -> AsyncIterator[str]:
     """Run one region's bot (the sample, or `app`) on a free loopback port; yields its base URL."""
-    runner = web.AppRunner(create_app(vault.url, region, app=app), access_log=None)
+    runner = web.AppRunner(create_app(vault.url, region, app=app, telemetry=telemetry), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

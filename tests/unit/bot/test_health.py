@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from geobot.bot import settings as names
+from geobot.bot.telemetry import Exports
 from tests.models import fixture_model
 from tests.unit.bot.helpers import drill, health, make_vault, say, serve
 from tests.unit.nlu.contract_server import ContractServer, fixture
@@ -26,7 +27,8 @@ def test_healthy_region_reports_every_component(tmp_path: Path) -> None:
 
     status, region, body = asyncio.run(scenario())
     assert (status, region, body["status"], body["failed"]) == (200, "west", "healthy", [])
-    assert set(body["components"]) == {"language", "store"}
+    assert set(body["components"]) == {"language", "store", "telemetry"}
+    assert body["components"]["telemetry"] == {"status": "off"}
     assert body["components"]["store"]["detail"] == "read+write ok"
     assert body["components"]["language"]["detail"].startswith("local recognizer")
 
@@ -202,3 +204,20 @@ def test_a_component_that_failed_to_open_at_start_is_opened_again_by_the_health_
     assert first[0] == 503 and first[1]["failed"] == ["store"]
     assert healed[0] == 200 and healed[1]["failed"] == []
     assert turn[0] == 200  # turns use the store opened on the later attempt
+
+
+def test_refused_telemetry_is_reported_but_leaves_the_region_healthy_for_the_routers(tmp_path: Path) -> None:
+    telemetry = Exports("Application Insights")
+    telemetry.refused("403 Forbidden", "POST https://westeurope-5.in.applicationinsights.azure.com/v2.1/track",
+                      "Microsoft.Insights/Telemetry/Write")
+
+    async def scenario():
+        async with serve(make_vault(tmp_path), "west", telemetry=telemetry) as base, aiohttp.ClientSession() as http:
+            return await health(http, base)
+
+    status, body = asyncio.run(scenario())
+    assert (status, body["status"], body["failed"]) == (200, "healthy", [])
+    assert body["components"]["telemetry"] == {
+        "status": "refused", "reason": "403 Forbidden", "to": "Application Insights",
+        "call": "POST https://westeurope-5.in.applicationinsights.azure.com/v2.1/track",
+        "action": "Microsoft.Insights/Telemetry/Write"}
