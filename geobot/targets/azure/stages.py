@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import AzureClients
+from geobot.targets.azure.telemetry import Fetch, health_body, wait_for_telemetry
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
 
@@ -158,15 +160,20 @@ def resolve(name: str, kind: str, resolver: Any = None, lifetime: float = 10.0) 
 
 
 class Online(Stage):
+    """Every region serving, then every region's telemetry arriving (`geobot.targets.azure.telemetry`)."""
+
     name = "online"
-    description = "wait until Traffic Manager reports every region's endpoint Online"
+    description = "wait until Traffic Manager reports every region's endpoint Online and its telemetry accepted"
     always_run = True
 
-    def __init__(self, config: Config, clients: Clients, poll: float | None = None, description: str | None = None) -> None:
+    def __init__(self, config: Config, clients: Clients, poll: float | None = None, description: str | None = None,
+                 health: Fetch | None = None) -> None:
+        """`health`: reads a health answer's body (default: over HTTPS with public trust)."""
         self.config = config
         self.clients = clients
         self.poll = poll if poll is not None else float(config.probe.interval)
         self.description = description or self.description
+        self.health = health or partial(health_body, context=ssl.create_default_context())
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         clients = self.clients(ctx)
@@ -176,15 +183,25 @@ class Online(Stage):
             return self._through_front_door(ctx, timeout)
         expected = clients.expected_endpoints()
         names = {endpoint: region for region, endpoint in expected.items()}
+        started = time.monotonic()
         status = profile.wait_online(
             timeout, self.poll, expect=list(expected.values()),
             on_change=lambda now: ctx.note(", ".join(f"{names.get(e, e)} {s}" for e, s in sorted(now.items()))))
-        return {"endpoints": {names.get(e, e): s for e, s in status.statuses(expected.values()).items()}}
+        regions = infrastructure(ctx)["regions"]
+        health = {region: f"https://{regions[region]['default_hostname']}{self.config.probe.path}" for region in expected}
+        return {"endpoints": {names.get(e, e): s for e, s in status.statuses(expected.values()).items()},
+                "telemetry": self._telemetry(ctx, health, timeout - (time.monotonic() - started))}
+
+    def _telemetry(self, ctx: StageContext, health: Mapping[str, str], timeout: float) -> Mapping[str, str]:
+        verdicts = wait_for_telemetry(health, self.health, max(timeout, self.poll), self.config.azure.role_wait, self.poll)
+        ctx.note("telemetry " + ", ".join(f"{region} {status}" for region, status in sorted(verdicts.items())))
+        return verdicts
 
     def _through_front_door(self, ctx: StageContext, timeout: float) -> Mapping[str, Any]:
         """Front Door: what its endpoint serves. The web apps admit only this profile's Front Door
         (AzureFrontDoor.Backend with its X-Azure-FDID), so the deployer cannot probe an origin itself;
-        Front Door routes a request only to an origin its own health probes found healthy."""
+        Front Door routes a request only to an origin its own health probes found healthy. So the
+        telemetry verdict read is that of the region Front Door routes to, not of every region."""
         host = infrastructure(ctx)["front_door"]["endpoint_host_name"]
         url = f"https://{host}{self.config.probe.path}"
         deadline = time.monotonic() + timeout
@@ -194,7 +211,8 @@ class Online(Stage):
                                  "see the origin group's health in the portal and the web apps' log stream (az webapp log tail)")
             time.sleep(self.poll)
         return {"front_door": "Online", "health": url,
-                "endpoints": {region: "behind Front Door" for region in infrastructure(ctx)["regions"]}}
+                "endpoints": {region: "behind Front Door" for region in infrastructure(ctx)["regions"]},
+                "telemetry": self._telemetry(ctx, {"Front Door": url}, deadline - time.monotonic())}
 
 
 class Endpoint(Stage):

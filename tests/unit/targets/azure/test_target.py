@@ -220,8 +220,12 @@ def test_the_endpoint_is_switched_once_every_region_is_online(
         Exchange("PATCH", BOT_URL, Reply.of("botservice/Bots_Update", 200), json={"properties": patched_properties()}),
     )
     clients = lambda ctx: AzureClients(session, ctx.output_of("infrastructure"))  # noqa: E731
-    outputs = runner(tmp_path).deploy([Online(config, clients, poll=0.01), Endpoint(clients)], context(tmp_path, config))
+    accepted = {"components": {"telemetry": {"status": "healthy"}}}
+    health = lambda url: {**accepted, "region": url.split("//app-geobot-")[1].split(".")[0]}  # noqa: E731 (each web app's)
+    online = Online(config, clients, poll=0.01, health=health)
+    outputs = runner(tmp_path).deploy([online, Endpoint(clients)], context(tmp_path, config))
     assert outputs["online"]["endpoints"] == {"koreacentral": "Online", "southeastasia": "Online"}
+    assert outputs["online"]["telemetry"] == {"koreacentral": "healthy", "southeastasia": "healthy"}
     assert outputs["endpoint"] == {"messaging_endpoint": f"https://{HOST}/api/messages"}
     assert [e.method for e in azure.answered()] == ["GET", "GET", "GET", "PATCH"]
 

@@ -1,0 +1,115 @@
+"""The online stage's telemetry wait: settled verdicts pass, a lasting refusal names region, call and action."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from geobot.errors import CloudError
+from geobot.targets.azure.telemetry import health_body, wait_for_telemetry
+
+CALL = "POST https://koreacentral-0.in.applicationinsights.azure.com/v2.1/track"
+REFUSED = {"status": "refused", "reason": "403 Forbidden", "call": CALL, "action": "Microsoft.Insights/Telemetry/Write"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def answers(*sequence: dict[str, dict[str, Any]]) -> Iterator[dict[str, dict[str, Any]]]:
+    """Each poll's telemetry check per URL; the last repeats."""
+    yield from sequence
+    while True:
+        yield sequence[-1]
+
+
+def fetcher(polls: Iterator[dict[str, dict[str, Any]]], region: dict[str, str]) -> Any:
+    current: dict[str, dict[str, Any]] = {}
+
+    def fetch(url: str) -> dict[str, Any] | None:
+        if url == next(iter(region)):
+            current.clear()
+            current.update(next(polls))
+        check = current[url]
+        return None if check is None else {"region": region[url], "components": {"telemetry": check}}
+
+    return fetch
+
+
+URLS = {"koreacentral": "https://a/api/health", "japaneast": "https://b/api/health"}
+REGION = {"https://a/api/health": "koreacentral", "https://b/api/health": "japaneast"}
+
+
+def wait(polls: Iterator[dict[str, dict[str, Any]]], role_wait: float = 30, timeout: float = 300) -> dict[str, str]:
+    clock = Clock()
+    return wait_for_telemetry(URLS, fetcher(polls, REGION), timeout, role_wait, 5, clock, clock.sleep)
+
+
+def test_every_region_accepted_or_ingestion_down_passes_once_each_bot_has_a_verdict() -> None:
+    polls = answers({"https://a/api/health": None, "https://b/api/health": {"status": "pending"}},
+                    {"https://a/api/health": {"status": "healthy"}, "https://b/api/health": {"status": "unavailable"}})
+    assert wait(polls) == {"koreacentral": "healthy", "japaneast": "unavailable"}
+
+
+def test_a_refusal_that_ends_within_the_role_wait_was_the_role_applying() -> None:
+    polls = answers({"https://a/api/health": REFUSED, "https://b/api/health": {"status": "healthy"}},
+                    {"https://a/api/health": REFUSED, "https://b/api/health": {"status": "healthy"}},
+                    {"https://a/api/health": {"status": "healthy"}, "https://b/api/health": {"status": "healthy"}})
+    assert wait(polls, role_wait=30) == {"koreacentral": "healthy", "japaneast": "healthy"}
+
+
+def test_a_lasting_refusal_fails_naming_the_region_the_call_and_the_data_action() -> None:
+    polls = answers({"https://a/api/health": REFUSED, "https://b/api/health": {"status": "healthy"}})
+    with pytest.raises(CloudError) as failed:
+        wait(polls, role_wait=30)
+    assert failed.value.message.startswith(f"region koreacentral: Application Insights refuses the bot's telemetry: {CALL} "
+                                           "answered 403 Forbidden; the bot's identity needs Microsoft.Insights/Telemetry/Write")
+
+
+def test_no_verdict_by_the_timeout_fails_naming_the_regions_still_pending() -> None:
+    polls = answers({"https://a/api/health": {"status": "healthy"}, "https://b/api/health": None})
+    with pytest.raises(CloudError, match=r"in 60 s: japaneast pending$"):
+        wait(polls, timeout=60)
+
+
+def test_the_health_body_is_read_whatever_the_status(tmp_path: Any) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"status": "unhealthy", "region": "r"}).encode()
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    try:
+        assert health_body(f"https://127.0.0.1:{server.server_address[1]}/api/health", client) == {"status": "unhealthy", "region": "r"}
+        assert health_body("https://127.0.0.1:9/api/health", client) is None
+    finally:
+        server.shutdown()
+        server.server_close()
