@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 SPANS_FILE = "GEOBOT_BOT_SPANS"
@@ -86,9 +88,11 @@ class Exports:
     def on_response(self, response: Any) -> None:
         """azure-core's raw_response_hook: every answer the exporters get, track calls only."""
         request, answer = response.http_request, response.http_response
-        if not request.url.split("?")[0].endswith(TRACK_PATH):
+        url = urlsplit(request.url)
+        path = re.sub("/+", "/", url.path)  # "IngestionEndpoint=https://…/" gives "//v2.1/track"; the wire has one
+        if not path.endswith(TRACK_PATH):
             return
-        call, status = f"{request.method} {request.url.split('?')[0]}", answer.status_code
+        call, status = f"{request.method} {url.scheme}://{url.netloc}{path}", answer.status_code
         if status in (200, 206):
             self.delivered(f"{call}: {status}")
         elif status in REFUSED:

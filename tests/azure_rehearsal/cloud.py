@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from geobot.bot.telemetry import TELEMETRY_WRITE, TRACK_PATH, Exports
 from tests.azure_rehearsal import infrastructure as infra
 from tests.azure_rehearsal.rbac import Assignment, Authorizer, Denial, operation
 
@@ -27,6 +28,10 @@ PROVIDERS = ("Microsoft.BotService", "Microsoft.Cdn", "Microsoft.CognitiveServic
 PREREQUISITE = Assignment(f"/subscriptions/{infra.SUBSCRIPTION}", "Owner", infra.DEPLOYER.object_id,
                           "prerequisite (docs/azure.md: the deployer is Owner of the subscription)")
 PKCS12 = "application/x-pkcs12"
+# Application Insights' answers to an Entra-authenticated track call it refuses, as its docs quote them
+# (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication, "Troubleshooting": the status lines).
+TRACK_UNAUTHORIZED = "Unauthorized - please provide the valid authorization token"
+TRACK_FORBIDDEN = "Forbidden - provided credentials do not grant the access to ingest the telemetry into the component"
 
 
 class Refused(Exception):
@@ -99,6 +104,7 @@ class Cloud:
         self.bot_endpoint: str | None = None
         self.bound: tuple[bytes, int] | None = None  # the PFX App Service imported, and its version
         self.calls: list[Call] = []
+        self.ingested: dict[str, int] = {}  # principal -> telemetry items Application Insights accepted from it
         self.changes: list[str] = []  # every call that changed something, in order
         self.applies = 0
 
@@ -175,7 +181,8 @@ class Cloud:
             except Refused as refused:
                 raise ApplyFailed(f"azurerm_key_vault_secret ({name}): {refused.message}") from None
             if name not in vault.secrets:
-                vault.secrets[name] = [Secret(f"configuration of {name}", None)]
+                value = ids.connection_string if name == "geobot-app-insights" else f"configuration of {name}"
+                vault.secrets[name] = [Secret(value, None)]
 
     def _import_into_app_service(self, ids: infra.Ids) -> None:
         """azurerm_app_service_certificate: App Service's own principal reads the certificate from Key Vault."""
@@ -264,6 +271,26 @@ class Cloud:
             self.changes.append(f"{operation} {vault}/{name}")
             return secret
 
+    # ---- Application Insights ---------------------------------------------------------------
+
+    def track(self, principal: str, items: int) -> None:
+        """Ingestion of `items` envelopes for this deployment's component; Refused(403) without Telemetry/Write."""
+        with self.lock:
+            self.authorize(principal, "insights.track", self.ids().app_insights)
+            self.ingested[principal] = self.ingested.get(principal, 0) + items
+
+    def _telemetry(self, identity: str) -> dict[str, Any]:
+        """The bot's telemetry check: the verdict of the export it sends while it has no good one (`Exports`)."""
+        exports = Exports("Application Insights")
+        call = f"POST https://{self.ids().ingestion_host}{TRACK_PATH}"
+        try:
+            self.track(identity, 1)
+        except Refused as refused:
+            exports.refused(f"{refused.status} {TRACK_FORBIDDEN}", call, TELEMETRY_WRITE)
+        else:
+            exports.delivered(f"{call}: 200")
+        return exports.check()
+
     # ---- web apps, Kudu, the routers --------------------------------------------------------
 
     def app_by_host(self, host: str) -> WebApp | None:
@@ -301,7 +328,7 @@ class Cloud:
             except Refused as refused:
                 failed["language"] = refused.message
             body = {"status": "unhealthy" if failed else "healthy", "region": app.region, "failed": sorted(failed),
-                    "components": failed}
+                    "components": {**failed, "telemetry": self._telemetry(identity)}}  # reported, never failing
             return (503 if failed else 200), body
 
     def acme_answer(self, app: WebApp, secret_name: str) -> str | None:

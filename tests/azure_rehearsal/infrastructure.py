@@ -78,6 +78,21 @@ class Ids:
         return f"{self.global_group}/providers/Microsoft.Insights/components/appi-{self.variables['deployment']}"
 
     @property
+    def instrumentation_key(self) -> str:
+        return object_id("instrumentation-key", self.variables["deployment"])
+
+    @property
+    def ingestion_host(self) -> str:
+        """Application Insights' regional ingestion host, as its connection strings name it."""
+        return f"{self.variables['global_region']}-0.in.applicationinsights.azure.com"
+
+    @property
+    def connection_string(self) -> str:
+        """What terraform/azure stores in the vault for the bots (azurerm_application_insights.connection_string)."""
+        return (f"InstrumentationKey={self.instrumentation_key};IngestionEndpoint=https://{self.ingestion_host}/;"
+                f"LiveEndpoint=https://{self.variables['global_region']}.livediagnostics.monitor.azure.com/")
+
+    @property
     def front_door_guid(self) -> str:
         return object_id("frontdoor", self.variables["deployment"])
 

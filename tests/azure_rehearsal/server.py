@@ -5,10 +5,12 @@ corporate proxy; this one answers CONNECT itself and speaks TLS with a certifica
 requested host from a throwaway CA (REQUESTS_CA_BUNDLE / SSL_CERT_FILE), so the production
 URLs are used unchanged: login.microsoftonline.com (client-secret sign-in), management.azure.com
 (ARM: providers, name checks, Traffic Manager, Bot Service, deleted vaults), <vault>.vault.azure.net,
-<app>.scm.azurewebsites.net (Kudu), <account>.cognitiveservices.azure.com (CLU), the web apps,
+<app>.scm.azurewebsites.net (Kudu), <account>.cognitiveservices.azure.com (CLU), Application
+Insights' ingestion endpoint (<region>-0.in.applicationinsights.azure.com), the web apps,
 the Front Door endpoint and the custom domain. A second, plain HTTP listener is port 80 of the
 custom domain for the ACME server's HTTP-01 validation. `/_rehearsal/...` on the plain
-listener is the stand-in Terraform's door (`terraform.py`).
+listener is the stand-in Terraform's door (`terraform.py`), and `/_rehearsal/msi/token` is App
+Service's identity endpoint (IDENTITY_ENDPOINT) for a process that runs as a web app's identity.
 
 Every request carries a bearer token this server issued; its `oid` is the caller, its `aud`
 must be the service's, and the call is authorized by `Cloud` against the role assignments.
@@ -38,14 +40,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from geobot.bot.settings import acme_secret_name
+from geobot.bot.telemetry import TRACK_PATH
 from tests.azure_rehearsal import infrastructure as infra
-from tests.azure_rehearsal.cloud import ApplyFailed, Cloud, Project, Refused, WebApp
+from tests.azure_rehearsal.cloud import TRACK_FORBIDDEN, TRACK_UNAUTHORIZED, ApplyFailed, Cloud, Project, Refused, WebApp
 from tests.unit.targets.azure.contract_server import contract
 
 LOGIN = "login.microsoftonline.com"
 ARM = "management.azure.com"
 AUDIENCES = {"management": "https://management.azure.com", "vault": "https://vault.azure.net",
-             "language": "https://cognitiveservices.azure.com"}
+             "language": "https://cognitiveservices.azure.com",
+             "monitor": "https://monitor.azure.com/"}  # the exporter's scope is "https://monitor.azure.com//.default"
+IDENTITY_HEADER = "rehearsal-identity-header"  # App Service's IDENTITY_HEADER: the identity endpoint checks it
 CLIENT_SECRET = "rehearsal-deployer-secret"  # the deployer's service principal secret, in the test env only
 SUB = f"/subscriptions/{infra.SUBSCRIPTION}"
 
@@ -55,6 +60,7 @@ class Answer:
     status: int
     body: Any = None
     headers: dict[str, str] | None = None
+    reason: str | None = None  # the status line's text, where a service's docs quote it
 
 
 def recorded(operation: str, status: int = 200, /, **fields: Any) -> Any:
@@ -117,6 +123,12 @@ class Rehearsal:
     def control_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/_rehearsal"
 
+    def identity_env(self, region: str) -> dict[str, str]:
+        """What App Service gives a process of `region`'s web app to get tokens as its identity."""
+        assert self.cloud.variables is not None
+        return {"IDENTITY_ENDPOINT": f"{self.control_url}/msi/token", "IDENTITY_HEADER": IDENTITY_HEADER,
+                "AZURE_CLIENT_ID": infra.app_identity(self.cloud.variables, region).client_id}
+
     def close(self) -> None:
         for server in (self.proxy, self.plain):
             server.shutdown()
@@ -168,7 +180,7 @@ class Rehearsal:
         path, query = unquote(url.path), {k: v[0] for k, v in parse_qs(url.query).items()}
         try:
             if not tls and path.startswith("/_rehearsal/"):
-                return self._control(path, body)
+                return self._control(path, body, query, headers)
             if host == LOGIN:
                 return self._login(path, body)
             if host == ARM:
@@ -179,6 +191,8 @@ class Rehearsal:
                 return self._language(method, host, path, query, headers, body)
             if ".scm." in host:
                 return self._kudu(method, host, path, headers, body)
+            if host.endswith(".in.applicationinsights.azure.com"):
+                return self._ingestion(method, host, path, headers, body)
             return self._web(host, path, headers)
         except Refused as refused:
             return _error(refused)
@@ -410,6 +424,43 @@ class Rehearsal:
                            **({"errors": [{"code": "ModelNotFound", "message": "no such trained model"}]} if status == "failed" else {})}
         return Answer(202, None, {"operation-location": f"{base}/jobs/{job}?api-version={version}"})
 
+    # ---- Application Insights' ingestion (the Track API the Azure Monitor exporters post to) ---------
+
+    def _ingestion(self, method: str, host: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        cloud = self.cloud
+        with cloud.lock:
+            if cloud.variables is None or host != cloud.ids().ingestion_host or (method, path) != ("POST", TRACK_PATH):
+                raise Refused(404, "NotFound", f"no ingestion route {method} {host}{path}")
+            key = cloud.ids().instrumentation_key
+        claims = _claims(headers.get("authorization"))
+        if claims is None or claims.get("aud") != AUDIENCES["monitor"]:  # local authentication is disabled
+            return Answer(401, None, reason=TRACK_UNAUTHORIZED)
+        envelopes = json.loads(body)
+        wrong = [i for i, envelope in enumerate(envelopes) if envelope.get("iKey") != key]
+        if wrong:
+            return Answer(400, {"itemsReceived": len(envelopes), "itemsAccepted": 0, "errors": [
+                {"index": i, "statusCode": 400, "message": "Invalid instrumentation key"} for i in wrong]})
+        try:
+            cloud.track(claims["oid"], len(envelopes))
+        except Refused:
+            return Answer(403, None, reason=TRACK_FORBIDDEN)
+        return Answer(200, {"itemsReceived": len(envelopes), "itemsAccepted": len(envelopes), "errors": []})
+
+    def _identity(self, query: dict[str, str], headers: dict[str, str]) -> Answer:
+        """App Service's identity endpoint (api-version 2019-08-01): a token of the web app identity `client_id` names."""
+        if headers.get("x-identity-header") != IDENTITY_HEADER or query.get("api-version") != "2019-08-01":
+            return Answer(400, {"error": "invalid_request", "error_description": "X-IDENTITY-HEADER or api-version"})
+        with self.cloud.lock:
+            variables = self.cloud.variables or {"regions": {}}
+            found = [infra.app_identity(variables, r) for r in variables["regions"]
+                     if infra.app_identity(variables, r).client_id == query.get("client_id")]
+        if not found:
+            return Answer(400, {"error": "invalid_request", "error_description": "no identity with that client_id"})
+        resource = query.get("resource", "")
+        return Answer(200, {"access_token": _token(found[0].object_id, resource), "resource": resource,
+                            "expires_on": str(int(time.time()) + 3600), "token_type": "Bearer",
+                            "client_id": found[0].client_id})
+
     # ---- Kudu, the web apps, the routers -----------------------------------------------------
 
     def _kudu(self, method: str, host: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
@@ -459,7 +510,9 @@ class Rehearsal:
 
     # ---- the stand-in Terraform's door ---------------------------------------------------
 
-    def _control(self, path: str, body: bytes) -> Answer:
+    def _control(self, path: str, body: bytes, query: dict[str, str], headers: dict[str, str]) -> Answer:
+        if path == "/_rehearsal/msi/token":
+            return self._identity(query, headers)
         request = json.loads(body) if body else {}
         if path == "/_rehearsal/plan":
             add, change, remove = self.cloud.plan(request.get("variables"))
@@ -531,7 +584,7 @@ def _handler(rehearsal: Rehearsal) -> type[BaseHTTPRequestHandler]:
                 answer = Answer(500, {"error": {"code": "RehearsalDefect", "message": repr(exc)}})
             data = answer.body if isinstance(answer.body, bytes) else (
                 answer.body.encode() if isinstance(answer.body, str) else (b"" if answer.body is None else json.dumps(answer.body).encode()))
-            self.send_response(answer.status)
+            self.send_response(answer.status, answer.reason)
             extra = answer.headers or {}
             for name, value in extra.items():
                 self.send_header(name, value)
