@@ -137,6 +137,20 @@ def test_a_killed_region_is_seen_degraded_avoided_and_restored_by_the_next_deplo
     assert geobot("destroy", "--auto-approve", "--no-export").returncode == 0
 
 
+def test_a_bot_that_cannot_write_its_span_file_stops_the_deploy_at_online_naming_the_region_and_the_file(
+    geobot: Geobot,
+) -> None:
+    spans = geobot.deployment / "run" / "bot-southeastasia.spans.jsonl"
+    spans.mkdir(parents=True)  # what cannot be appended to, even by root
+
+    done = geobot("--auto-approve", "deploy")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (f"stage online failed: region southeastasia: its bot's telemetry is refused (append to {spans}: "
+            "IsADirectoryError: Is a directory)") in done.stderr
+    assert region_view(status(geobot)) == ALL_WELL  # refused telemetry never takes a region out of the routing
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_deploy_killed_as_a_stage_starts_resumes_into_a_working_deployment(geobot: Geobot, stage: str) -> None:
     killed = geobot.killed_as_starting(stage, "--auto-approve", "deploy")

@@ -23,11 +23,13 @@ from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.azure.clients import AzureClients
-from geobot.targets.azure.telemetry import Fetch, health_body, wait_for_telemetry
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
+from geobot.targets.telemetry import Fetch, health_body, wait_for_telemetry
 
 Clients = Callable[[StageContext], AzureClients]
+TELEMETRY_FIX = ("assign the bot's identity Monitoring Metrics Publisher on the Application Insights resource "
+                 "(terraform/azure declares it; the web apps' log stream shows the exporter's errors), then deploy again")
 CLU_PROJECT = "geobot"
 CLU_DEPLOYMENT = "production"
 
@@ -193,7 +195,8 @@ class Online(Stage):
                 "telemetry": self._telemetry(ctx, health, timeout - (time.monotonic() - started))}
 
     def _telemetry(self, ctx: StageContext, health: Mapping[str, str], timeout: float) -> Mapping[str, str]:
-        verdicts = wait_for_telemetry(health, self.health, max(timeout, self.poll), self.config.azure.role_wait, self.poll)
+        verdicts = wait_for_telemetry(health, self.health, max(timeout, self.poll), self.config.azure.role_wait, self.poll,
+                                      TELEMETRY_FIX)
         ctx.note("telemetry " + ", ".join(f"{region} {status}" for region, status in sorted(verdicts.items())))
         return verdicts
 

@@ -2,6 +2,8 @@
 
 online (always): waits, as the Azure target waits for Traffic Manager, until the router
   reports every endpoint Online; a timeout names the region and what its health check says.
+  Then every bot's telemetry verdict (`geobot.targets.telemetry`): a span file a bot cannot
+  write fails the stage, naming the region and the file.
 smoke (always): one conversation turn over HTTPS through the router, with the certificate
   and host name checked as a browser would.
 """
@@ -21,6 +23,10 @@ from geobot.errors import CloudError
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.targets.local.certificate import installed
 from geobot.targets.local.declarations import Declarations, get_json, router_status
+from geobot.targets.telemetry import health_body, wait_for_telemetry
+
+SPANS_FIX = ("each bot appends its spans to the file GEOBOT_BOT_SPANS names (terraform/local declares it in the run "
+             "directory): make it a writable file, then run `geobot deploy` again")
 
 
 def public_url(host_name: str, declared: Declarations) -> str:
@@ -42,7 +48,7 @@ def online_seconds(config: Config) -> float:
 
 class Online(Stage):
     name = "online"
-    description = "wait until the router reports every region Online"
+    description = "wait until the router reports every region Online and every bot's spans written"
     always_run = True
 
     def __init__(self, config: Config) -> None:
@@ -61,7 +67,9 @@ class Online(Stage):
                     ctx.note(f"{name}: {value}")
             seen = monitor
             if monitor and all(value == "Online" for value in monitor.values()):
-                return {"endpoints": monitor}
+                health = {region.name: f"http://127.0.0.1:{region.port}/api/health" for region in declared.regions}
+                telemetry = wait_for_telemetry(health, health_body, max(deadline - time.monotonic(), 1.0), 0, 0.2, SPANS_FIX)
+                return {"endpoints": monitor, "telemetry": telemetry}
             if time.monotonic() > deadline:
                 raise CloudError(self._why(declared, monitor, limit), "see `geobot status` and the bot's log in the run directory")
             time.sleep(0.2)

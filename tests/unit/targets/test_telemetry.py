@@ -1,4 +1,4 @@
-"""The online stage's telemetry wait: settled verdicts pass, a lasting refusal names region, call and action."""
+"""The online stages' telemetry wait: settled verdicts pass, a lasting refusal names region, call and action."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from geobot.errors import CloudError
-from geobot.targets.azure.telemetry import health_body, wait_for_telemetry
+from geobot.targets.telemetry import health_body, wait_for_telemetry
 
 CALL = "POST https://koreacentral-0.in.applicationinsights.azure.com/v2.1/track"
 REFUSED = {"status": "refused", "reason": "403 Forbidden", "call": CALL, "action": "Microsoft.Insights/Telemetry/Write"}
@@ -55,7 +55,7 @@ REGION = {"https://a/api/health": "koreacentral", "https://b/api/health": "japan
 
 def wait(polls: Iterator[dict[str, dict[str, Any]]], role_wait: float = 30, timeout: float = 300) -> dict[str, str]:
     clock = Clock()
-    return wait_for_telemetry(URLS, fetcher(polls, REGION), timeout, role_wait, 5, clock, clock.sleep)
+    return wait_for_telemetry(URLS, fetcher(polls, REGION), timeout, role_wait, 5, "assign the role", clock, clock.sleep)
 
 
 def test_every_region_accepted_or_ingestion_down_passes_once_each_bot_has_a_verdict() -> None:
@@ -75,8 +75,9 @@ def test_a_lasting_refusal_fails_naming_the_region_the_call_and_the_data_action(
     polls = answers({"https://a/api/health": REFUSED, "https://b/api/health": {"status": "healthy"}})
     with pytest.raises(CloudError) as failed:
         wait(polls, role_wait=30)
-    assert failed.value.message.startswith(f"region koreacentral: Application Insights refuses the bot's telemetry: {CALL} "
-                                           "answered 403 Forbidden; the bot's identity needs Microsoft.Insights/Telemetry/Write")
+    assert failed.value.message == (f"region koreacentral: its bot's telemetry is refused ({CALL}: 403 Forbidden); "
+                                    "the bot's identity needs Microsoft.Insights/Telemetry/Write")
+    assert failed.value.hint == "assign the role"
 
 
 def test_no_verdict_by_the_timeout_fails_naming_the_regions_still_pending() -> None:

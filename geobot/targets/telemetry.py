@@ -1,9 +1,10 @@
-"""Whether each region's bot gets its telemetry into Application Insights, read from its deep health answer.
+"""Whether each region's bot gets its telemetry out, read from its deep health answer's `telemetry` check.
 
-The bot's `telemetry` check never changes its health answer's HTTP status (an Application
-Insights outage must not take a healthy region out of the routing), so no router notices a
-refused export; the online stage reads the check instead. A refusal is retried for
-`role_wait` seconds, as the bot's Monitoring Metrics Publisher role may still be applying.
+The check never changes the health answer's HTTP status (an Application Insights outage must
+not take a healthy region out of the routing), so no router notices a refused export; the
+online stages read it instead: every region's verdict, Application Insights' answer in Azure,
+the span file locally. In Azure a refusal is retried for `role_wait` seconds, as the bot's
+Monitoring Metrics Publisher role may still be applying.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ Fetch = Callable[[str], "dict[str, Any] | None"]
 SETTLED = ("healthy", "unavailable", "off")  # unavailable: Application Insights' outage, not the deploy's fault
 
 
-def health_body(url: str, context: ssl.SSLContext, timeout: float = 10.0) -> dict[str, Any] | None:
+def health_body(url: str, context: ssl.SSLContext | None = None, timeout: float = 10.0) -> dict[str, Any] | None:
     """The JSON body of a health answer whatever its status (503 names failing components), or None."""
     try:
         with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310 (https only)
@@ -42,12 +43,13 @@ def verdict(body: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {"status": "pending"}
 
 
-def wait_for_telemetry(urls: Mapping[str, str], fetch: Fetch, timeout: float, role_wait: float, poll: float,
+def wait_for_telemetry(urls: Mapping[str, str], fetch: Fetch, timeout: float, role_wait: float, poll: float, fix: str,
                        clock: Callable[[], float] = time.monotonic,
                        sleep: Callable[[float], None] = time.sleep) -> dict[str, str]:
     """Poll each health URL (keyed by the region it serves, or the router's name) until every
     telemetry verdict is settled; region → status. Raises naming the region, the call and the
-    data action once a refusal has lasted `role_wait` s, or the regions without a verdict at `timeout`."""
+    data action once a refusal has lasted `role_wait` s (`fix` says what to do), or the regions
+    without a verdict at `timeout`."""
     deadline = clock() + timeout
     refused_since: dict[str, float] = {}
     while True:
@@ -60,15 +62,13 @@ def wait_for_telemetry(urls: Mapping[str, str], fetch: Fetch, timeout: float, ro
             if check["status"] != "refused":
                 refused_since.pop(region, None)
             elif now - refused_since.setdefault(region, now) >= role_wait or now > deadline:
-                raise CloudError(
-                    f"region {region}: Application Insights refuses the bot's telemetry: {check.get('call')} answered "
-                    f"{check.get('reason')}; the bot's identity needs {check.get('action', 'to write the span file')}",
-                    "assign the bot's identity Monitoring Metrics Publisher on the Application Insights resource "
-                    "(terraform/azure declares it), then run `geobot deploy --target azure` again")
+                needs = f"; the bot's identity needs {check['action']}" if check.get("action") else ""
+                raise CloudError(f"region {region}: its bot's telemetry is refused ({check.get('call')}: "
+                                 f"{check.get('reason')}){needs}", fix)
         if all(check["status"] in SETTLED for check in found.values()):
             return {region: str(check["status"]) for region, check in found.items()}
         if now > deadline:
             waiting = ", ".join(f"{r} {c['status']}" for r, c in sorted(found.items()) if c["status"] not in SETTLED)
             raise CloudError(f"no telemetry verdict from every region's bot in {timeout:g} s: {waiting}",
-                             "see the web apps' log stream (az webapp log tail) for the exporter's errors")
+                             "see the bots' logs for the exporter's errors")
         sleep(poll)
