@@ -7,12 +7,10 @@ import json
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,6 +20,7 @@ from aiohttp import web
 
 from geobot.bot.telemetry import PROBE_SPAN, Exports, _json_lines_exporter
 from tests.conftest import free_port
+from tests.loopback import Handler, serving
 from tests.unit.bot.helpers import FixedToken, health, make_vault, process_env, say, wait_until_live
 
 
@@ -141,35 +140,18 @@ def ingestion(tmp_path: Path, status: int, reason: str) -> Iterator[tuple[int, P
     """Application Insights' Track API on loopback TLS: (port, CA bundle). `status` answers every POST /v2.1/track."""
     trustme = pytest.importorskip("trustme", reason="trustme makes the local TLS certificate")
     ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
 
-    class Track(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Track(Handler):
         def do_POST(self) -> None:
             items = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"[]")
-            ok = status == 200 and self.path == "/v2.1/track"
-            body = json.dumps({"itemsReceived": len(items), "itemsAccepted": len(items) if ok else 0, "errors": []}).encode()
-            self.send_response(status if self.path == "/v2.1/track" else 404, reason)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            accepted = len(items) if status == 200 else 0
+            self.answer(status if self.path == "/v2.1/track" else 404,
+                        {"itemsReceived": len(items), "itemsAccepted": accepted, "errors": []}, reason)
 
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Track)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield server.server_address[1], bundle
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Track, ca) as port:
+        yield port, bundle
 
 
 @pytest.mark.parametrize(("status", "reason", "verdict"), [
@@ -317,29 +299,14 @@ def test_in_azure_the_azure_sdk_calls_are_traced_through_azure_core() -> None:
 def identity_endpoint(client_id: str) -> Iterator[str]:
     """App Service's identity endpoint (api-version 2019-08-01) on loopback: any resource's token for `client_id`."""
 
-    class Identity(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Identity(Handler):
         def do_GET(self) -> None:
             query = dict(parse_qsl(urlsplit(self.path).query))
-            body = json.dumps({"access_token": "token-of-the-bot-identity", "expires_on": str(int(time.time()) + 3600),
-                               "resource": query.get("resource"), "token_type": "Bearer", "client_id": client_id}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(200, {"access_token": "token-of-the-bot-identity", "expires_on": str(int(time.time()) + 3600),
+                              "resource": query.get("resource"), "token_type": "Bearer", "client_id": client_id})
 
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Identity)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/msi/token"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Identity) as port:
+        yield f"http://127.0.0.1:{port}/msi/token"
 
 
 def test_a_bot_whose_telemetry_is_refused_says_so_at_start_up_and_stays_healthy(tmp_path: Path) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from geobot.errors import CloudError
 from geobot.targets.telemetry import health_body, wait_for_telemetry
+from tests.loopback import Handler, serving
 
 CALL = "POST https://koreacentral-0.in.applicationinsights.azure.com/v2.1/track"
 REFUSED = {"status": "refused", "reason": "403 Forbidden", "call": CALL, "action": "Microsoft.Insights/Telemetry/Write"}
@@ -86,31 +84,16 @@ def test_no_verdict_by_the_timeout_fails_naming_the_regions_still_pending() -> N
         wait(polls, timeout=60)
 
 
-def test_the_health_body_is_read_whatever_the_status(tmp_path: Any) -> None:
+def test_the_health_body_is_read_whatever_the_status() -> None:
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
 
-    class Health(BaseHTTPRequestHandler):
+    class Health(Handler):
         def do_GET(self) -> None:
-            body = json.dumps({"status": "unhealthy", "region": "r"}).encode()
-            self.send_response(503)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(503, {"status": "unhealthy", "region": "r"})
 
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
-    server.socket = server_context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     client = ssl.create_default_context()
     ca.configure_trust(client)
-    try:
-        assert health_body(f"https://127.0.0.1:{server.server_address[1]}/api/health", client) == {"status": "unhealthy", "region": "r"}
-        assert health_body("https://127.0.0.1:9/api/health", client) is None
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Health, ca) as port:
+        assert health_body(f"https://127.0.0.1:{port}/api/health", client) == {"status": "unhealthy", "region": "r"}
+    assert health_body(f"https://127.0.0.1:{port}/api/health", client) is None  # nothing answers any more
