@@ -10,6 +10,9 @@ setting comes from the vault (names in `geobot.bot.settings`). Routes:
                                            503 {"component": ...} when a dependency is down (nothing
                                            was written: retrying elsewhere is safe).
     GET  /api/health                       deep check: 200/503 with one entry per component
+    GET  /api/regions/<region>/health      the same, at a path naming this bot's region: Front Door routes
+                                           it to that region alone, so the deployer can read every region's
+                                           (REGION_HEALTH_PATH; terraform/azure/edge.tf)
     GET  /api/health/live                  liveness: 200 while the process serves
                                            (both carry "version": the code's, geobot.bot.version)
     GET  /.well-known/acme-challenge/{t}   HTTP-01 key authorization from the vault
@@ -37,3 +40,5 @@ Drill hook contract (exists only when the vault holds `geobot-drill-key`; otherw
 Faults accumulate until "clear", and each one invalidates the cached health result at once.
 Importing this package imports nothing heavy; `geobot.bot.app` pulls in aiohttp and the SDK.
 """
+
+REGION_HEALTH_PATH = "/api/regions/{region}/health"

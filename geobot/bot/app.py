@@ -18,6 +18,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_dec
 from microsoft_agents.hosting.core import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization import AuthTypes
 
+from geobot.bot import REGION_HEALTH_PATH
 from geobot.bot.acme import ACME_PATH, acme_handler
 from geobot.bot.agent import ConflictingTurns, on_turn_error
 from geobot.bot.appspec import SAMPLE
@@ -120,6 +121,7 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAM
     app.on_cleanup.append(close)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/api/health", deep_health)
+    app.router.add_get(REGION_HEALTH_PATH.format(region=region), deep_health)
     app.router.add_get("/api/health/live", live)
     app.router.add_get(ACME_PATH, acme_handler(vault, timeout))
     if settings.drill_key:

@@ -138,7 +138,7 @@ def configure(region: str, environ: Mapping[str, str] = os.environ) -> Exports:
         from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
         from opentelemetry.instrumentation.aiohttp_server import AioHttpServerInstrumentor
 
-        os.environ.setdefault(UNTRACED_PATHS, "/api/health")  # read as the server is instrumented
+        os.environ.setdefault(UNTRACED_PATHS, "/api/health,/api/regions/[^/]+/health")  # read as the server is instrumented
         AioHttpServerInstrumentor().instrument()
         AioHttpClientInstrumentor().instrument()
         exports.probe_with(_probe)

@@ -96,6 +96,50 @@ resource "azurerm_cdn_frontdoor_route" "bots" {
   # No cache block: the bot's API is never cached.
 }
 
+# One route per region to that region's web app alone, for the deployer: the web apps admit only
+# Front Door, so this is how `online` reads every region's health answer (and its telemetry
+# verdict), not just the one the bots route sends it to. One origin per group and no health
+# probe, so Front Door forwards whatever the region answers (503 included) and probes nothing more.
+resource "azurerm_cdn_frontdoor_origin_group" "region" {
+  for_each = local.front_door ? var.regions : {}
+
+  name                     = "region-${each.key}"
+  cdn_frontdoor_profile_id = module.global.front_door_profile_id
+  session_affinity_enabled = false
+
+  load_balancing {
+    sample_size                 = local.front_door_sample_size
+    successful_samples_required = local.front_door_sample_size - var.probe.tolerated_failures
+  }
+}
+
+resource "azurerm_cdn_frontdoor_origin" "region_direct" {
+  for_each = local.front_door ? var.regions : {}
+
+  name                           = "${each.value.names.endpoint}-direct"
+  cdn_frontdoor_origin_group_id  = azurerm_cdn_frontdoor_origin_group.region[each.key].id
+  enabled                        = true
+  host_name                      = module.region[each.key].default_hostname
+  origin_host_header             = module.region[each.key].default_hostname
+  http_port                      = 80
+  https_port                     = 443
+  certificate_name_check_enabled = true
+}
+
+resource "azurerm_cdn_frontdoor_route" "region" {
+  for_each = local.front_door ? var.regions : {}
+
+  name                          = "region-${each.key}"
+  cdn_frontdoor_endpoint_id     = module.global.front_door_endpoint_id
+  cdn_frontdoor_origin_group_id = azurerm_cdn_frontdoor_origin_group.region[each.key].id
+  cdn_frontdoor_origin_ids      = [azurerm_cdn_frontdoor_origin.region_direct[each.key].id]
+  patterns_to_match             = ["/api/regions/${each.key}/health"]
+  supported_protocols           = ["Https"]
+  https_redirect_enabled        = false
+  forwarding_protocol           = "HttpsOnly"
+  link_to_default_domain        = true
+}
+
 resource "azurerm_cdn_frontdoor_custom_domain_association" "this" {
   count = local.front_door && var.domain != null ? 1 : 0
 

@@ -313,7 +313,8 @@ class Cloud:
         with self.lock:
             ids = self.ids()
             if app.code is None:
-                return 503, {"status": "unhealthy", "failed": ["site"], "reason": "the site has no code (nothing deployed)"}
+                return 503, {"status": "unhealthy", "failed": ["site"],  # App Service's, not the bot's: no region
+                             "components": {"site": {"status": "unhealthy", "reason": "the site has no code (nothing deployed)"}}}
             identity = infra.app_identity(ids.variables, app.region).object_id
             failed: dict[str, str] = {}
             try:
@@ -327,8 +328,9 @@ class Cloud:
                     failed["language"] = "no deployment 'production' of project 'geobot'"
             except Refused as refused:
                 failed["language"] = refused.message
+            components = {name: {"status": "unhealthy", "reason": reason} for name, reason in failed.items()}
             body = {"status": "unhealthy" if failed else "healthy", "region": app.region, "failed": sorted(failed),
-                    "components": {**failed, "telemetry": self._telemetry(identity)}}  # reported, never failing
+                    "components": {**components, "telemetry": self._telemetry(identity)}}  # reported, never failing
             return (503 if failed else 200), body
 
     def acme_answer(self, app: WebApp, secret_name: str) -> str | None:

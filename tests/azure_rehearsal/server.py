@@ -39,6 +39,7 @@ import trustme
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from geobot.bot import REGION_HEALTH_PATH
 from geobot.bot.settings import acme_secret_name
 from geobot.bot.telemetry import TRACK_PATH
 from tests.azure_rehearsal import infrastructure as infra
@@ -492,6 +493,9 @@ class Rehearsal:
                     return Answer(403, "Ip Forbidden: the app accepts only its Front Door (AzureFrontDoor.Backend, X-Azure-FDID)")
                 return self._site(app, path)
             routed = host == ids.front_door_host if front_door else False
+            own = re.fullmatch(REGION_HEALTH_PATH.format(region="([^/]+)"), path)
+            if routed and own and own.group(1) in cloud.apps:  # edge.tf: one route per region to its web app alone
+                return self._site(cloud.apps[own.group(1)], "/api/health")
             routed = routed or (host == self.domain and (front_door or cloud.variables["bind_hostname"]))
             if routed:
                 target = cloud.routed()

@@ -203,6 +203,20 @@ NEEDED = [  # address, edge, the stage that fails, the data action the rehearsal
 ]
 
 
+def test_behind_front_door_one_region_without_its_vault_role_fails_online_naming_it(cloud: Cloud, rehearsal: Rehearsal,
+                                                                                  tmp_path: Path) -> None:
+    """Front Door routes around the broken region, so its endpoint alone looks fine; each region's own route does not."""
+    cloud.without = frozenset({f"{FIRST}azurerm_role_assignment.vault_secrets"})
+
+    done = front_door(rehearsal, tmp_path)("deploy")
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    assert "stage online failed: behind Front Door, not every region is healthy" in output
+    assert "koreacentral: config: The client" in output and "Microsoft.KeyVault/vaults/secrets/getSecret/action" in output
+    assert "southeastasia:" not in output.split("stage online failed")[1]
+
+
 def test_the_table_covers_every_role_assignment_terraform_declares() -> None:
     covered = {address for address, *_ in NEEDED}
     symmetric = {a for a in addresses(DEFAULT_VARIABLES) if a.startswith('module.region["') and not a.startswith(FIRST)}

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from geobot.bot import REGION_HEALTH_PATH
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
@@ -162,7 +163,7 @@ def resolve(name: str, kind: str, resolver: Any = None, lifetime: float = 10.0) 
 
 
 class Online(Stage):
-    """Every region serving, then every region's telemetry arriving (`geobot.targets.azure.telemetry`)."""
+    """Every region serving, then every region's telemetry arriving (`geobot.targets.telemetry`)."""
 
     name = "online"
     description = "wait until Traffic Manager reports every region's endpoint Online and its telemetry accepted"
@@ -201,10 +202,11 @@ class Online(Stage):
         return verdicts
 
     def _through_front_door(self, ctx: StageContext, timeout: float) -> Mapping[str, Any]:
-        """Front Door: what its endpoint serves. The web apps admit only this profile's Front Door
-        (AzureFrontDoor.Backend with its X-Azure-FDID), so the deployer cannot probe an origin itself;
-        Front Door routes a request only to an origin its own health probes found healthy. So the
-        telemetry verdict read is that of the region Front Door routes to, not of every region."""
+        """Front Door: its endpoint serves, then every region through its own route. The web apps admit
+        only this profile's Front Door (AzureFrontDoor.Backend with its X-Azure-FDID), so the deployer
+        cannot probe an origin itself, and the endpoint's health path reaches only an origin Front Door
+        found healthy; `/api/regions/<region>/health` has a route to that region alone (terraform/azure
+        edge.tf), so each region's own answer, telemetry verdict included, is read there."""
         host = infrastructure(ctx)["front_door"]["endpoint_host_name"]
         url = f"https://{host}{self.config.probe.path}"
         deadline = time.monotonic() + timeout
@@ -213,9 +215,33 @@ class Online(Stage):
                 raise CloudError(f"Front Door: {url} answered {status or 'nothing'} for {timeout} s",
                                  "see the origin group's health in the portal and the web apps' log stream (az webapp log tail)")
             time.sleep(self.poll)
+        regions = {region: f"https://{host}{REGION_HEALTH_PATH.format(region=region)}" for region in infrastructure(ctx)["regions"]}
+        self._every_region_healthy(ctx, regions, deadline, timeout)
         return {"front_door": "Online", "health": url,
-                "endpoints": {region: "behind Front Door" for region in infrastructure(ctx)["regions"]},
-                "telemetry": self._telemetry(ctx, {"Front Door": url}, deadline - time.monotonic())}
+                "endpoints": {region: "Online" for region in regions},
+                "telemetry": self._telemetry(ctx, regions, deadline - time.monotonic())}
+
+    def _every_region_healthy(self, ctx: StageContext, regions: Mapping[str, str], deadline: float, timeout: float) -> None:
+        """Poll each region's own health answer until all are healthy; at `deadline`, name the others and why."""
+        while True:
+            answers = {region: self.health(url) for region, url in regions.items()}
+            unhealthy = {region: body for region, body in answers.items() if (body or {}).get("status") != "healthy"}
+            if not unhealthy:
+                ctx.note(", ".join(f"{region} healthy" for region in sorted(regions)) + " (each through its own route)")
+                return
+            if time.monotonic() > deadline:
+                said = "; ".join(f"{region}: {_failures(body)}" for region, body in sorted(unhealthy.items()))
+                raise CloudError(f"behind Front Door, not every region is healthy after {timeout} s: {said}",
+                                 "see that web app's log stream (az webapp log tail) and its identity's role assignments")
+            time.sleep(self.poll)
+
+
+def _failures(body: Mapping[str, Any] | None) -> str:
+    """What a health answer says failed: each component and its reason."""
+    if body is None:
+        return "no answer"
+    components = body.get("components") or {}
+    return ", ".join(f"{name}: {(components.get(name) or {}).get('reason', '?')}" for name in body.get("failed", [])) or "unhealthy"
 
 
 class Endpoint(Stage):
