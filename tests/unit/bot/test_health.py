@@ -221,3 +221,14 @@ def test_refused_telemetry_is_reported_but_leaves_the_region_healthy_for_the_rou
         "status": "refused", "reason": "403 Forbidden", "to": "Application Insights",
         "call": "POST https://westeurope-5.in.applicationinsights.azure.com/v2.1/track",
         "action": "Microsoft.Insights/Telemetry/Write"}
+
+
+def test_the_deep_check_also_answers_at_the_path_naming_its_region_for_front_doors_route_to_it(tmp_path: Path) -> None:
+    async def scenario():
+        async with serve(make_vault(tmp_path), "west") as base, aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/api/regions/west/health") as own, http.get(f"{base}/api/regions/east/health") as other:
+                return own.status, await own.json(), other.status
+
+    status, body, other = asyncio.run(scenario())
+    assert (status, body["region"], body["status"]) == (200, "west", "healthy") and "telemetry" in body["components"]
+    assert other == 404  # another region's path never reaches this one

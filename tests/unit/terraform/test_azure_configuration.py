@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from geobot import config as configuration
+from geobot.bot import REGION_HEALTH_PATH
 from geobot.config import ProbeSettings
 from geobot.targets.azure.variables import render_variables
 from tests.unit.terraform.hcl import (
@@ -510,8 +511,9 @@ def test_front_door_edge_uses_a_managed_certificate_and_locks_the_web_apps_to_it
     root = configs["."]
     (domain,) = root.resources("azurerm_cdn_frontdoor_custom_domain")
     assert domain.block("tls") == {"certificate_type": "ManagedCertificate", "minimum_version": "TLS12"}
-    (route,) = root.resources("azurerm_cdn_frontdoor_route")
-    assert route.body["forwarding_protocol"] == "HttpsOnly" and route.body["https_redirect_enabled"] is True
+    routes = {route.name: route for route in root.resources("azurerm_cdn_frontdoor_route")}
+    assert set(routes) == {"bots", "region"}
+    assert routes["bots"].body["forwarding_protocol"] == "HttpsOnly" and routes["bots"].body["https_redirect_enabled"] is True
     (profile,) = configs["modules/global"].resources("azurerm_cdn_frontdoor_profile")
     assert profile.body["sku_name"] == "Standard_AzureFrontDoor"
     (app,) = configs["modules/region"].resources("azurerm_linux_web_app")
@@ -520,6 +522,17 @@ def test_front_door_edge_uses_a_managed_certificate_and_locks_the_web_apps_to_it
     restriction = site["dynamic"][0]["ip_restriction"]["content"][0]
     assert restriction["service_tag"] == "AzureFrontDoor.Backend"
     assert restriction["headers"][0]["x_azure_fdid"] == ["${ip_restriction.value}"]
+
+
+def test_behind_front_door_each_region_has_a_route_of_its_own_for_the_deployer(configs: dict[str, Configuration]) -> None:
+    """online reads each region's health there: one origin, no probe, so the region's own answer comes through."""
+    root = configs["."]
+    (route,) = [r for r in root.resources("azurerm_cdn_frontdoor_route") if r.name == "region"]
+    assert route.body["patterns_to_match"] == [REGION_HEALTH_PATH.format(region="${each.key}")]
+    assert route.body["forwarding_protocol"] == "HttpsOnly" and route.body["supported_protocols"] == ["Https"]
+    assert route.body["cdn_frontdoor_origin_ids"] == ["${azurerm_cdn_frontdoor_origin.region_direct[each.key].id}"]
+    groups = {group.name: group for group in root.resources("azurerm_cdn_frontdoor_origin_group")}
+    assert "health_probe" not in groups["region"].body and "health_probe" in groups["bots"].body
 
 
 # ---- references between files and modules ------------------------------------------------------------
