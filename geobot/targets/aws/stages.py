@@ -87,8 +87,10 @@ class Infrastructure(TerraformStage):
     def preview(self, ctx: StageContext) -> str | None:
         """Offline: a plan of hashicorp/aws needs credentials, the variables do not."""
         variables = self.render(ctx)
-        intents = variables["lex"]["intents"]
-        variables["lex"] = {**variables["lex"], "intents": {name: f"{len(u)} utterances" for name, u in intents.items()}}
+        lex = variables["lex"]
+        variables["lex"] = {**lex, "intents": {name: f"{len(u)} utterances" for name, u in lex["intents"].items()},
+                            "slot_types": {name: f"{len(t['values'])} values, {t['resolution']}"
+                                           for name, t in lex["slot_types"].items()}}
         return "variables (no secret is a variable): " + json.dumps(variables, indent=2).replace("\n", "\n      ")
 
 

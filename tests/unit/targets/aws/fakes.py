@@ -17,7 +17,9 @@ from typing import Any
 from botocore.response import StreamingBody
 from botocore.stub import ANY
 
+from geobot.nlu.lexv2 import LexBot
 from geobot.targets.aws.lex import DESCRIPTION
+from geobot.targets.aws.variables import lex_bot, lex_variable
 from geobot.terraform.binary import find
 from geobot.terraform.engine import Outputs, SavedPlan
 from geobot.terraform.events import ChangeSummary
@@ -133,23 +135,26 @@ def expect_preflight(stubbed: Stubbed, names_free: bool = True, connect: bool = 
                            {"botSummaries": []})
 
 
-def expect_arrange(stubbed: Stubbed, region: str, lex: dict[str, Any]) -> None:
-    """Each intent of a var.lex without slots described as Terraform created it: nothing to update."""
+def expect_arrange(stubbed: Stubbed, region: str, model: LexBot) -> None:
+    """Each intent described as Terraform created it (its samples as written, no slot priorities); where the
+    model has {slot} references or slots, the update that sets them."""
     draft = {"botId": BOT_IDS[region], "botVersion": "DRAFT", "localeId": "en_US"}
-    for name, ids in intent_ids(lex).items():
+    for intent, ids in zip(model.intents, intent_ids(lex_variable(model)).values(), strict=True):
         where = {**draft, "intentId": ids["intent_id"]}
-        created = [{"utterance": u} for u in lex["intents"][name]]
-        stubbed.expect("lexv2-models", region, "describe_intent", where,
-                       {**where, "intentName": name, "sampleUtterances": created, "creationDateTime": WHEN})
+        created = {**where, "intentName": intent.name, "sampleUtterances": [{"utterance": u} for u in intent.utterances]}
+        stubbed.expect("lexv2-models", region, "describe_intent", where, {**created, "creationDateTime": WHEN})
+        if intent.slots or intent.samples != intent.utterances:
+            stubbed.expect("lexv2-models", region, "update_intent", {
+                **created, "sampleUtterances": [{"utterance": u} for u in intent.samples],
+                "slotPriorities": [{"priority": s.priority, "slotId": ids["slots"][s.name]} for s in intent.slots]}, where)
 
 
-def expect_publish(stubbed: Stubbed, region: str, version: str = "1") -> None:
-    """The calls of a first publish of the sample model in `region`: its intents left as they are (no slots),
-    build, version, create the alias."""
+def expect_publish(stubbed: Stubbed, region: str, version: str = "1", model: LexBot | None = None) -> None:
+    """The calls of a first publish in `region`: the intents' samples and slot priorities (of `model`, by
+    default the sample's, which has no slots), build, version, create the alias."""
     from geobot import config as configuration
-    from geobot.targets.aws.variables import lex_bot, lex_variable
 
-    expect_arrange(stubbed, region, lex_variable(lex_bot(configuration.load(None, {}, {"target": "aws"}))))
+    expect_arrange(stubbed, region, model or lex_bot(configuration.load(None, {}, {"target": "aws"})))
     ids = {"botId": BOT_IDS[region]}
     draft = {**ids, "botVersion": "DRAFT", "localeId": "en_US"}
     lex = ("lexv2-models", region)
