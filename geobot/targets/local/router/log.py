@@ -7,14 +7,13 @@ contract names; request bodies and headers never reach this module.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps with options builds one per call
+import orjson
 
 
 class EventLog:
@@ -24,9 +23,13 @@ class EventLog:
         self._clock = clock
 
     def write(self, event: str, **fields: Any) -> None:
-        """Append one event in a single write, so concurrent readers never see half a line."""
-        line = _COMPACT.encode({"time": self._clock(), "event": event, **fields})
-        os.write(self._fd, (line + "\n").encode())
+        """Append one event in a single write, so concurrent readers never see half a line.
+
+        orjson, because every forwarded request writes a line: it encodes one in about 1 µs
+        where the stdlib encoder takes about 4.
+        """
+        line = orjson.dumps({"time": self._clock(), "event": event, **fields}, option=orjson.OPT_APPEND_NEWLINE)
+        os.write(self._fd, line)
 
     def close(self) -> None:
         os.close(self._fd)
