@@ -135,8 +135,8 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
-        if len(name) == 6 and name.lower() == b"expect":  # checked here: no second pass over every request's headers
-            self._expect = self._expect if self._expect is not None else value
+        if self._expect is None and len(name) == 6 and name.lower() == b"expect":  # spares a second pass
+            self._expect = value
 
     def on_headers_complete(self) -> None:
         if self._expect is not None and self._expect.lower() == b"100-continue" and self._transport is not None:
