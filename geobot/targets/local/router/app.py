@@ -56,14 +56,20 @@ def _is_status(request: Request) -> bool:
 
 
 async def forward(router: Router, forwarder: Forwarder, request: Request) -> Response:
-    """Route the request as the settings say (DNS answer or retry order), then forward it."""
-    settings = router.settings
-    cands = candidates(settings.endpoints, router.monitor.states)
+    """Route the request as the settings say (DNS answer or retry order), then forward it.
+
+    In DNS mode most requests find their client's cached answer, so the candidates are
+    only listed when there is none.
+    """
+    settings, routing = router.settings, router.routing
     if settings.retry:
-        ranked = router.routing.order(settings.routing_method, cands)
+        ranked = routing.order(settings.routing_method, candidates(settings.endpoints, router.monitor.states))
         return await forwarder.retrying(request, [e for name in ranked if (e := settings.endpoint(name))])
     known = {e.name for e in settings.endpoints}
-    name = router.routing.answer(client_key(request), settings.probe.dns_ttl, settings.routing_method, cands, known)
+    client = client_key(request)
+    name = routing.cached(client, known) or routing.answer(
+        client, settings.probe.dns_ttl, settings.routing_method, candidates(settings.endpoints, router.monitor.states),
+        known)
     return await forwarder.once(request, None if name is None else settings.endpoint(name))
 
 

@@ -97,6 +97,7 @@ class _Connection(asyncio.Protocol):
         self._task: asyncio.Task[None] | None = None
         self._url = b""
         self._headers: Headers = []
+        self._expect: bytes | None = None  # the request's first Expect header
         self._body: list[bytes] = []
         self._size = 0
         self._closing = False
@@ -127,17 +128,18 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
     def on_message_begin(self) -> None:
-        self._url, self._headers, self._body, self._size = b"", [], [], 0
+        self._url, self._headers, self._body, self._size, self._expect = b"", [], [], 0, None
 
     def on_url(self, url: bytes) -> None:
         self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
+        if self._expect is None and len(name) == 6 and name.lower() == b"expect":  # spares a second pass
+            self._expect = value
 
     def on_headers_complete(self) -> None:
-        expect = next((v for k, v in self._headers if k.lower() == b"expect"), None)
-        if expect is not None and expect.lower() == b"100-continue" and self._transport is not None:
+        if self._expect is not None and self._expect.lower() == b"100-continue" and self._transport is not None:
             self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, chunk: bytes) -> None:

@@ -10,7 +10,6 @@ the log.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -102,8 +101,7 @@ class Forwarder:
         address = Address.of(endpoint.url)
         head = request.method == "HEAD"
         try:
-            async with asyncio.timeout(self._timeout()):
-                answer = await self._upstreams.send(address, _upstream_request(request, address), head)
+            answer = await self._upstreams.send(address, _upstream_request(request, address), self._timeout(), head)
         except TimeoutError:
             return None, "timeout"
         except OSError as e:  # refused, reset, closed before answering, malformed answer

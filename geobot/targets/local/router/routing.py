@@ -78,10 +78,15 @@ class Routing:
             ranked = self._by_latency(cands)
         return [c.name for c in ranked]
 
+    def cached(self, client: str, known: set[str]) -> str | None:
+        """The endpoint a resolver still remembers for `client`, if it still exists."""
+        cached = self.cache.get(client)
+        return cached if cached in known else None
+
     def answer(self, client: str, ttl: float, method: str, cands: list[Candidate], known: set[str]) -> str | None:
         """DNS mode: the cached endpoint while the TTL lasts, whatever its health; else a new pick."""
-        cached = self.cache.get(client)
-        if cached is not None and cached in known:
+        cached = self.cached(client, known)
+        if cached is not None:
             return cached
         ranked = self.order(method, cands)
         if not ranked:

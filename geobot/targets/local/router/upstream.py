@@ -4,8 +4,9 @@ A connection goes back to its pool after a complete answer the endpoint did not 
 with; one that the endpoint closes while idle (it restarted, or its keep-alive ran out) is
 dropped when that is seen. A pooled connection that fails before any byte of an answer was
 sent on a stale socket, so the request is sent once more on a fresh connection; a fresh
-connection's failure is the endpoint's and goes to the caller. A caller's timeout or
-cancellation closes the connection it was using, which then never returns to the pool.
+connection's failure is the endpoint's and goes to the caller. A timeout (one loop timer per
+exchange, cheaper than an `asyncio.timeout` block per request) or a caller's cancellation
+closes the connection it was using, which then never returns to the pool.
 """
 
 from __future__ import annotations
@@ -85,14 +86,19 @@ class _Connection(asyncio.Protocol):
             self._fail(ConnectionError(f"malformed answer: {e}"))
             self.abort()
 
-    async def send(self, data: bytes, head: bool) -> tuple[Answer, bool]:
-        """One request and its answer; (answer, whether the connection may be reused)."""
+    async def send(self, data: bytes, head: bool, deadline: float) -> tuple[Answer, bool]:
+        """One request and its answer by `deadline` (loop time); (answer, whether the connection may be reused)."""
         assert self.transport is not None
         self.received = False
         self._parser = httptools.HttpResponseParser(self)  # a HEAD answer leaves the old one expecting a body
-        exchange = self._exchange = _Exchange(head, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        exchange = self._exchange = _Exchange(head, loop.create_future())
+        timer = loop.call_at(deadline, self._expire)
         self.transport.write(data)
-        reusable = await exchange.waiter
+        try:
+            reusable = await exchange.waiter
+        finally:
+            timer.cancel()
         return Answer(exchange.status, exchange.reason, exchange.headers, b"".join(exchange.body)), reusable
 
     def close(self) -> None:
@@ -108,6 +114,9 @@ class _Connection(asyncio.Protocol):
     def _fail(self, error: Exception) -> None:
         if self._exchange is not None and not self._exchange.waiter.done():
             self._exchange.waiter.set_exception(error)
+
+    def _expire(self) -> None:
+        self._fail(TimeoutError("the endpoint did not answer in time"))
 
     def _finish(self, reusable: bool) -> None:
         if self._exchange is not None and not self._exchange.waiter.done():
@@ -148,27 +157,33 @@ class Upstreams:
         self._tls = ssl.create_default_context()
         self._closed = False
 
-    async def send(self, address: Address, data: bytes, head: bool = False) -> Answer:
-        """`data` (a whole request) to `address` over a pooled or a new connection; its answer."""
+    async def send(self, address: Address, data: bytes, timeout: float, head: bool = False) -> Answer:
+        """`data` (a whole request) to `address` over a pooled or a new connection; its answer.
+
+        TimeoutError if the answer is not complete within `timeout` seconds.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         idle = self._idle.get(address)
         while idle:
             connection = idle.pop()
             if connection.closed:
                 continue
             try:
-                return await self._use(address, connection, data, head)
+                return await self._use(address, connection, data, head, deadline)
             except ConnectionError:
                 if connection.received:
                     raise
-        loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(
-            _Connection, address.host, address.port, ssl=self._tls if address.tls else None,
-            server_hostname=address.host if address.tls else None)
-        return await self._use(address, connection, data, head)
+        async with asyncio.timeout_at(deadline):
+            _, connection = await loop.create_connection(
+                _Connection, address.host, address.port, ssl=self._tls if address.tls else None,
+                server_hostname=address.host if address.tls else None)
+        return await self._use(address, connection, data, head, deadline)
 
-    async def _use(self, address: Address, connection: _Connection, data: bytes, head: bool) -> Answer:
+    async def _use(self, address: Address, connection: _Connection, data: bytes, head: bool,
+                   deadline: float) -> Answer:
         try:
-            answer, reusable = await connection.send(data, head)
+            answer, reusable = await connection.send(data, head, deadline)
         except BaseException:
             connection.abort()
             raise

@@ -1,4 +1,4 @@
-"""The upstream pool against scripted HTTP servers: reuse, a stale pooled connection, half answers, HEAD."""
+"""The upstream pool against scripted HTTP servers: reuse, a stale pooled connection, half answers, timeouts, HEAD."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ async def scripted(script: Script, run: Callable[[Address], object]) -> tuple[ob
 def test_a_connection_is_reused_for_the_next_request() -> None:
     async def run(address: Address) -> list[int]:
         pool = Upstreams()
-        answers = [await pool.send(address, REQUEST) for _ in range(3)]
+        answers = [await pool.send(address, REQUEST, 5) for _ in range(3)]
         pool.close()
         return [a.status for a in answers]
 
@@ -53,7 +53,7 @@ def test_a_pooled_connection_closed_before_answering_is_retried_once_on_a_fresh_
     # the server closes a kept-alive connection as the second request arrives (a keep-alive timeout race)
     async def run(address: Address) -> list[tuple[int, bytes]]:
         pool = Upstreams()
-        answers = [await pool.send(address, REQUEST) for _ in range(2)]
+        answers = [await pool.send(address, REQUEST, 5) for _ in range(2)]
         pool.close()
         return [(a.status, a.body) for a in answers]
 
@@ -73,9 +73,9 @@ def test_a_connection_that_breaks_mid_answer_is_not_retried() -> None:
 
     async def run(address: Address) -> type[BaseException] | None:
         pool = Upstreams()
-        await pool.send(address, REQUEST)
+        await pool.send(address, REQUEST, 5)
         try:
-            await pool.send(address, REQUEST)
+            await pool.send(address, REQUEST, 5)
         except ConnectionError as e:
             return type(e)
         finally:
@@ -87,12 +87,31 @@ def test_a_connection_that_breaks_mid_answer_is_not_retried() -> None:
     assert connections == [2]
 
 
+def test_an_answer_not_complete_in_time_is_a_timeout_and_its_connection_is_not_reused() -> None:
+    half = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"  # the rest never comes; the connection stays open
+
+    async def run(address: Address) -> tuple[type[BaseException] | None, int]:
+        pool = Upstreams()
+        await pool.send(address, REQUEST, 5)
+        late = asyncio.ensure_future(pool.send(address, REQUEST, 0.1))
+        await asyncio.wait([late], timeout=5)  # bounded: a pool that ignored its timeout fails the test, not hangs
+        error = type(late.exception()) if late.done() else None
+        late.cancel()
+        after = await pool.send(address, REQUEST, 5)
+        pool.close()
+        return error, after.status
+
+    (error, status), connections = asyncio.run(scripted(lambda n, _: OK if n != 2 else half, run))
+    assert (error, status) == (TimeoutError, 200)
+    assert connections == [2, 1]
+
+
 def test_an_answer_to_head_ends_with_its_headers() -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"
 
     async def run(address: Address) -> tuple[int, bytes]:
         pool = Upstreams()
-        answer = await asyncio.wait_for(pool.send(address, REQUEST.replace(b"GET", b"HEAD"), head=True), 5)
+        answer = await asyncio.wait_for(pool.send(address, REQUEST.replace(b"GET", b"HEAD"), 5, head=True), 5)
         pool.close()
         return answer.status, answer.body
 
