@@ -60,6 +60,8 @@ class WebApp:
     region: str
     instance: str
     code: str | None = None  # sha256 of the last zip deployed to this instance
+    enabled: bool = True  # its Traffic Manager endpoint's endpointStatus (or Front Door origin's enabledState)
+    crashed: bool = False  # the last zip's code does not start
 
 
 @dataclass
@@ -99,6 +101,9 @@ class Cloud:
         self.bot_endpoint: str | None = None
         self.bound: tuple[bytes, int] | None = None  # the PFX App Service imported, and its version
         self.calls: list[Call] = []
+        self.crashing: set[str] = set()  # regions whose next zip's code will not start
+        self.conflicts = 0  # endpoint writes still to refuse with 409, as while another operation changes the profile
+        self.rotation: list[tuple[str, bool]] = []  # every change of an endpoint's (origin's) status: region, enabled
         self.changes: list[str] = []  # every call that changed something, in order
         self.applies = 0
 
@@ -279,6 +284,7 @@ class Cloud:
         with self.lock:
             self.authorize_action(principal, "Microsoft.Web/sites/publish/action", self.ids().web_app(app.region))
             app.code = hashlib.sha256(package).hexdigest()
+            app.crashed = app.region in self.crashing
             self.changes.append(f"zip deploy {app.region}")
 
     def health(self, app: WebApp) -> tuple[int, dict[str, Any]]:
@@ -287,6 +293,8 @@ class Cloud:
             ids = self.ids()
             if app.code is None:
                 return 503, {"status": "unhealthy", "failed": ["site"], "reason": "the site has no code (nothing deployed)"}
+            if app.crashed:
+                return 503, {"status": "unhealthy", "failed": ["site"], "reason": "the deployed code does not start"}
             identity = infra.app_identity(ids.variables, app.region).object_id
             failed: dict[str, str] = {}
             try:
@@ -314,13 +322,41 @@ class Cloud:
             return None
 
     def monitor_status(self, region: str) -> str:
-        """Traffic Manager's probe of one endpoint: HTTPS to the app's probe path."""
+        """Traffic Manager's probe of one endpoint: HTTPS to the app's probe path; a Disabled one is not probed."""
+        if not self.apps[region].enabled:
+            return "Disabled"
         return "Online" if self.health(self.apps[region])[0] == 200 else "Degraded"
+
+    def set_enabled(self, principal: str, action: str, region: str, enabled: bool) -> WebApp:
+        """Enable or disable a region's endpoint (origin): 409 while another operation runs on the profile."""
+        with self.lock:
+            profile = self.ids().variables["edge"]
+            self.authorize_action(principal, action, self.ids().rotation(region))
+            if self.conflicts:
+                self.conflicts -= 1
+                raise Refused(409, "Conflict", f"Another operation on this or a dependent resource is in progress "
+                                               f"(the {profile} profile is being updated). Retry the request later.")
+            app = self.apps[region]
+            if app.enabled != enabled:
+                app.enabled = enabled
+                self.rotation.append((region, enabled))
+                self.changes.append(f"{'enable' if enabled else 'disable'} {region}")
+            return app
+
+    def most_out_at_once(self) -> int:
+        """The most regions out of rotation at the same moment, over the recorded history."""
+        out: set[str] = set()
+        most = 0
+        for region, enabled in self.rotation:
+            out = out - {region} if enabled else out | {region}
+            most = max(most, len(out))
+        return most
 
     def routed(self) -> WebApp | None:
         """Where the router sends a request: the first healthy region by priority. With none healthy
         Front Door has no origin (None) and Traffic Manager answers as if all were (the first)."""
         ids = self.ids()
-        order = [self.apps[r] for r in sorted(ids.variables["regions"], key=lambda r: ids.variables["regions"][r]["priority"])]
+        order = [self.apps[r] for r in sorted(ids.variables["regions"], key=lambda r: ids.variables["regions"][r]["priority"])
+                 if self.apps[r].enabled]
         healthy = next((app for app in order if self.health(app)[0] == 200), None)
-        return healthy if healthy is not None or ids.variables["edge"] == "frontdoor" else order[0]
+        return healthy if healthy is not None or ids.variables["edge"] == "frontdoor" or not order else order[0]

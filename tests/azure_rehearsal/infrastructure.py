@@ -89,6 +89,15 @@ class Ids:
     def region_names(self, region: str) -> Mapping[str, str]:
         return self.variables["regions"][region]["names"]
 
+    def rotation(self, region: str) -> str:
+        """The id of what takes a region out of rotation: its Traffic Manager endpoint or Front Door origin."""
+        endpoint = self.region_names(region)["endpoint"]
+        if self.variables["edge"] == "trafficmanager":
+            return (f"{self.global_group}/providers/Microsoft.Network/trafficManagerProfiles/{self.names['traffic_manager']}"
+                    f"/azureEndpoints/{endpoint}")
+        return (f"{self.global_group}/providers/Microsoft.Cdn/profiles/afd-{self.variables['deployment']}"
+                f"/originGroups/{ORIGIN_GROUP}/origins/{endpoint}")
+
     def web_app(self, region: str) -> str:
         names = self.region_names(region)
         return f"{rg_id(names['resource_group'])}/providers/Microsoft.Web/sites/{names['web_app']}"
@@ -112,6 +121,7 @@ class Ids:
         return self.front_door_host
 
 
+ORIGIN_GROUP = "bots"  # terraform/azure/edge.tf
 VERIFICATION_ID = hashlib.sha256(f"asuid/{SUBSCRIPTION}".encode()).hexdigest().upper()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,6 +177,112 @@ def test_traffic_manager_destroy_exports_the_certificate_first(tm: Geobot, cloud
     assert describe(verify_pfx(saved.read_bytes(), EXPORT_PASSWORD, DOMAIN))["sha256"] == served["sha256"]
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     assert cloud.variables is None and cloud.apps == {} and cloud.deleted_vaults == {}
+
+
+# ---- rolling update through Traffic Manager ---------------------------------------------------
+
+ROLLING = {"GEOBOT_DNS_TTL": "1", "GEOBOT_PROBE_TOLERATED_FAILURES": "0"}  # a short drain and health check
+
+
+def bot_app(directory: Path, release: int) -> Path:
+    """A bring-your-own bot whose code differs by release: each release is new bot code to deploy."""
+    directory.mkdir(exist_ok=True)
+    (directory / "bot.py").write_text(f'"""Release {release}."""\n\n\ndef create_bot(*args, **kwargs):\n'
+                                      f'    return {release}\n')
+    (directory / "requirements.txt").write_text("")
+    return directory
+
+
+@pytest.fixture
+def serving(tm: Geobot, cloud: Cloud, tmp_path: Path) -> Path:
+    """A Traffic Manager deployment serving release 1 of a bot; its directory, to change the code in."""
+    app = bot_app(tmp_path / "bot", 1)
+    tm.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
+    ok(tm("deploy"))
+    assert all(app.enabled for app in cloud.apps.values()) and cloud.rotation == []
+    return app
+
+
+def codes(cloud: Cloud) -> dict[str, str | None]:
+    return {region: app.code for region, app in cloud.apps.items()}
+
+
+def test_new_bot_code_rolls_out_one_region_at_a_time_and_a_conflict_is_waited_out(
+        tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    bot_app(serving, 2)
+    cloud.conflicts = 1  # the first PATCH meets another operation on the profile
+
+    output = ok(tm("deploy"))
+
+    assert "rolling update (one region at a time)" in output
+    assert "conflict, cannot disable Traffic Manager endpoint" not in output
+    assert cloud.conflicts == 0
+    assert cloud.rotation == [(region, enabled) for region in cloud.apps for enabled in (False, True)]
+    assert cloud.most_out_at_once() == 1
+    new = codes(cloud)
+    assert len(set(new.values())) == 1 and set(new.values()).isdisjoint(old.values())
+    assert {region: cloud.monitor_status(region) for region in cloud.apps} == dict.fromkeys(cloud.apps, "Online")
+
+
+def test_all_at_once_updates_every_region_without_leaving_rotation(tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    bot_app(serving, 2)
+
+    output = ok(tm("deploy", "--all-at-once"))
+
+    assert "all-at-once update" in output
+    assert cloud.rotation == []
+    assert set(codes(cloud).values()).isdisjoint(old.values())
+
+
+def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_code_rolls_it_back(
+        tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    first, second = cloud.apps
+    cloud.crashing = {first}
+    bot_app(serving, 2)
+
+    halted = tm("deploy")
+
+    output = halted.stdout + halted.stderr
+    assert halted.returncode == 1, output[-3000:]
+    assert f"rolling update halted at region {first}" in output and f"{first} stays out of rotation" in output
+    assert "to roll back, run `geobot deploy` with the previous bot code" in output
+    assert "Traceback" not in output
+    assert not cloud.apps[first].enabled and cloud.apps[second].enabled
+    assert cloud.apps[second].code == old[second]  # the other region keeps serving the old version
+    assert cloud.routed() is cloud.apps[second]
+
+    cloud.crashing = set()
+    bot_app(serving, 1)
+    rolled_back = ok(tm("deploy"))
+
+    assert f"resuming at region {first}" in rolled_back
+    assert codes(cloud) == old
+    assert all(app.enabled for app in cloud.apps.values()) and cloud.most_out_at_once() == 1
+
+
+def test_a_killed_rollout_resumes_at_its_region_with_never_two_regions_out(
+        tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    first = next(iter(cloud.apps))
+    bot_app(serving, 2)
+    running = tm.start("deploy")
+    deadline = time.monotonic() + 120
+    while not cloud.rotation:  # the first region is out and draining
+        assert running.poll() is None and time.monotonic() < deadline, running.communicate()
+        time.sleep(0.05)
+    running.send_signal(signal.SIGKILL)
+    running.communicate()
+    assert cloud.rotation == [(first, False)]
+
+    resumed = ok(tm("deploy"))
+
+    assert f"resuming at region {first}" in resumed
+    assert cloud.most_out_at_once() == 1
+    assert all(app.enabled for app in cloud.apps.values())
+    assert set(codes(cloud).values()).isdisjoint(old.values()) and len(set(codes(cloud).values())) == 1
 
 
 # ---- every role assignment is needed -----------------------------------------------------------

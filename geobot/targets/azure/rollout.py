@@ -1,11 +1,14 @@
-"""Traffic Manager as a rolling update's rotation: a Disabled endpoint is out of rotation.
+"""The Azure target's rolling update: Traffic Manager is the rotation, Kudu's zip deploy the updater.
 
 Traffic Manager only answers DNS queries: once an endpoint is Disabled it is left out of new
-answers, and resolvers drop their old answers within the profile's DNS TTL, which is the
-drain `geobot.rollout` waits. Disabling and enabling go through azure-mgmt-trafficmanager
-(PATCH of the endpoint's `endpointStatus`); Azure's answer confirms the new status. A 409
-(another operation, often Terraform, is changing the profile) is tried again after a pause;
-429 and 5xx are retried by the SDK's RetryPolicy as for every call (`errors.call`).
+answers, and resolvers drop their old answers within the profile's DNS TTL; requests a client
+sent just before still run on the web app for a moment. The drain `geobot.rollout` waits is
+both: the TTL the profile reports plus `IN_FLIGHT`. Disabling and enabling go through
+azure-mgmt-trafficmanager (PATCH of the endpoint's `endpointStatus`); Azure's answer confirms
+the new status. A 409 (another operation, often Terraform, is changing the profile) is tried
+again after a pause; 429 and 5xx are retried by the SDK's RetryPolicy as for every call
+(`errors.call`). The updater zip deploys one region's web app and then waits for its deep
+health check (`/api/health` on the app's own host name) to pass.
 """
 
 from __future__ import annotations
@@ -13,13 +16,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from typing import TYPE_CHECKING
+
 from geobot.errors import CloudError
 from geobot.targets.azure.errors import AzureConflict, call
 from geobot.targets.azure.session import AzureSession
 from geobot.targets.azure.trafficmanager import TrafficManager, _client, _value
+from geobot.targets.local.declarations import get_json
+from geobot.targets.package import Package
+
+if TYPE_CHECKING:
+    from geobot.targets.azure.clients import AzureClients
 
 ENDPOINT_TYPE = "AzureEndpoints"  # the web apps, as terraform/azure declares them
 ROLE = "Traffic Manager Contributor"
+IN_FLIGHT = 5.0  # seconds for a turn a client sent just before its cached answer expired
+
+
+def drain_seconds(dns_ttl: float) -> float:
+    """How long a region is out of rotation before its update: cached answers expire, turns finish."""
+    return dns_ttl + IN_FLIGHT
 
 
 class TrafficManagerRotation:
@@ -33,12 +49,20 @@ class TrafficManagerRotation:
         self.endpoints = endpoints
         self.online_timeout, self.poll, self._sleep = online_timeout, poll, sleep
 
+    def drain(self) -> float:
+        """The drain for this profile, from the DNS TTL it reports now (Terraform sets probe.dns_ttl)."""
+        return drain_seconds(self._profile.read().ttl or 0)
+
     def take_out(self, region: str) -> None:
         self._set(region, "Disabled")
 
+    def enable(self, region: str) -> None:
+        """Back in rotation without waiting: the online stage waits for every region."""
+        self._set(region, "Enabled")
+
     def put_back(self, region: str) -> None:
         """Enable the endpoint, then wait until Traffic Manager's probes find it Online."""
-        self._set(region, "Enabled")
+        self.enable(region)
         deadline = time.monotonic() + self.online_timeout
         while (status := self._read(region)[1]) != "Online":
             if time.monotonic() >= deadline:
@@ -83,3 +107,31 @@ class TrafficManagerRotation:
         if _value(answer.endpoint_status) != status:
             raise CloudError(f"Azure answered endpointStatus {_value(answer.endpoint_status)} to {action}",
                              "see the profile in the Azure portal; run `geobot deploy` again to resume")
+
+
+class WebAppUpdater:
+    """Zip deploys one region's web app and checks it serves: `package` is the zip and its digest."""
+
+    def __init__(self, clients: AzureClients, package: Package, health_path: str, check_seconds: float,
+                 note: Callable[[str], None], deployed: dict[str, str], poll: float = 2.0) -> None:
+        """`deployed`: region -> digest of the package it got, updated as each region gets this one."""
+        self.clients, self.package, self.health_path = clients, package, health_path
+        self.check_seconds, self.note, self.deployed, self.poll = check_seconds, note, deployed, poll
+
+    def update(self, region: str) -> None:
+        self.clients.zip_deploy(region).deploy(self.package.data,
+                                               on_status=lambda status: self.note(f"{region}: {status.text}"))
+        self.deployed[region] = self.package.sha256
+
+    def check(self, region: str) -> str | None:
+        url = f"https://{self.clients.outputs['regions'][region]['default_hostname']}{self.health_path}"
+        deadline = time.monotonic() + self.check_seconds
+        while (answer := get_json(url, timeout=10.0)) is None or answer[0] != 200:
+            if time.monotonic() >= deadline:
+                if answer is None:
+                    return f"its health check {url} does not answer after {self.check_seconds:g} s"
+                failed = ", ".join(answer[1].get("failed", ())) if isinstance(answer[1], dict) else ""
+                return (f"its health check answers {answer[0]}{f' (failed: {failed})' if failed else ''} "
+                        f"after {self.check_seconds:g} s")
+            time.sleep(self.poll)
+        return None

@@ -21,7 +21,11 @@ from typing import Any
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
+from geobot.rollout.driver import Driver
+from geobot.rollout.machine import Rollout, choose_mode
 from geobot.targets.azure.clients import AzureClients
+from geobot.targets.azure.rollout import IN_FLIGHT, TrafficManagerRotation, WebAppUpdater, drain_seconds
+from geobot.targets.local.rollout import check_seconds
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
 
@@ -65,11 +69,23 @@ class Language(Stage):
 
 
 class Code(Stage):
-    name = "code"
-    description = "zip deploy the bot's code to every regional web app"
+    """Zip deploys the bot's code; to a deployment already serving, one region at a time.
 
-    def __init__(self, clients: Clients, package: Callable[[], Package]) -> None:
+    A region whose web app runs an older package (the same app instance, so it serves now) is
+    updated through `geobot.rollout` when Traffic Manager can take it out of rotation: its
+    endpoint is Disabled, the profile's DNS TTL and the turns in flight are waited out, its app
+    gets the zip and passes its deep health check, and it comes back Online before the next.
+    New or replaced web apps (empty, serving nothing) and, with `update = "all-at-once"` or
+    nothing Online, every region get the zip together. The progress (`Rollout`'s record plus
+    the package each region has) is journaled, so a killed rollout resumes at its region.
+    """
+
+    name = "code"
+    description = "zip deploy the bot's code to every regional web app; to a serving deployment, region by region"
+
+    def __init__(self, config: Config, clients: Clients, package: Callable[[], Package]) -> None:
         """`package`: built once per run (cached by the target), for the fingerprint and the upload alike."""
+        self.config = config
         self.clients = clients
         self.package = package
 
@@ -81,15 +97,71 @@ class Code(Stage):
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         package = self.package()
         clients = self.clients(ctx)
+        regions = infrastructure(ctx)["regions"]
+        deployed = self._deployed(ctx)
+        previous = Rollout.load(ctx.last_progress())
+        stranded = previous.current if previous is not None and previous.current in regions else None
+        changed = [r for r in regions if deployed.get(r, package.sha256) != package.sha256]
+        rotation = clients.rotation(self.config.azure.online_timeout, float(self.config.probe.interval))
+        serving = None if rotation is None or not (changed or stranded) else rotation.serving()
+        if rotation is None and (changed or stranded):
+            mode, why = "all-at-once", "Front Door's origins cannot be taken out of rotation yet"
+        else:
+            mode, why = choose_mode(self.config.update, changed, stranded, len(regions), serving)
+        if mode is not None:
+            ctx.note(f"{mode} update ({why})")
         ctx.note(f"uploading {len(package.data) / 1024:.0f} KiB (sha256 {package.sha256[:12]}) to each region")
+        rolled = list(dict.fromkeys([*([stranded] if stranded else []), *changed])) if mode == "rolling" else []
 
         def deploy(region: str) -> str:
             done = clients.zip_deploy(region).deploy(
                 package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}"))
+            deployed[region] = package.sha256
             return done.id
 
-        deployments = each_region(infrastructure(ctx)["regions"], deploy, name_regions=True)
-        return {"package": package.sha256, "deployments": deployments}
+        deployments = each_region([r for r in regions if r not in rolled], deploy, name_regions=True)
+        if mode == "rolling":
+            assert rotation is not None
+            resumed = previous.record() if previous is not None and stranded is not None else None
+            self._roll(ctx, clients, rotation, package, Rollout.begin(changed, resumed), deployed)
+        elif stranded is not None and rotation is not None:
+            rotation.enable(stranded)  # updated with the others: the online stage waits for it
+        ctx.checkpoint(None)
+        apps = {r: v.get("web_app_instance") for r, v in regions.items()}
+        return {"package": package.sha256, "deployments": deployments, "packages": deployed, "apps": apps,
+                **({"update": {"mode": mode, "regions": rolled or changed}} if mode else {})}
+
+    def _deployed(self, ctx: StageContext) -> dict[str, str]:
+        """Region -> the package its web app runs: the last run's, then what an unfinished rollout gave;
+        a web app Terraform replaced since is empty and absent."""
+        last = ctx.output_of("code")
+        packages = dict(last.get("packages") or {r: last["package"] for r in last.get("deployments", {})})
+        packages |= (ctx.last_progress() or {}).get("packages", {})
+        instances = {r: v.get("web_app_instance") for r, v in infrastructure(ctx)["regions"].items()}
+        apps = last.get("apps", {})
+        return {r: sha for r, sha in packages.items() if r in instances and apps.get(r, instances[r]) == instances[r]}
+
+    def _roll(self, ctx: StageContext, clients: AzureClients, rotation: TrafficManagerRotation, package: Package,
+              rollout: Rollout, deployed: dict[str, str]) -> None:
+        probe = self.config.probe
+        updater = WebAppUpdater(clients, package, probe.path, check_seconds(probe.interval, probe.timeout,
+                                                                            probe.tolerated_failures), ctx.note, deployed)
+        driver = Driver(rotation, updater, rotation.drain(),
+                        lambda rollout: ctx.checkpoint({**rollout.record(), "packages": deployed}), ctx.note,
+                        rollback="to roll back, run `geobot deploy` with the previous bot code: it updates that "
+                                 "region again and puts it back; or fix the new code and deploy it",
+                        settle=float(self.config.azure.online_timeout))
+        driver.run(rollout)
+
+    def preview(self, ctx: StageContext) -> str | None:
+        if self.config.update == "all-at-once":
+            return "update: all at once: every web app gets new code together (speed over availability)"
+        if self.config.azure.edge != "trafficmanager":
+            return "update: all at once: Front Door's origins are not taken out of rotation yet"
+        return (f"update: rolling, one region at a time: its Traffic Manager endpoint is Disabled for "
+                f"{drain_seconds(self.config.probe.dns_ttl):g} s (the profile's DNS TTL, probe.dns_ttl "
+                f"{self.config.probe.dns_ttl} s, + {IN_FLIGHT:g} s for turns in flight), the web app gets the zip, "
+                "passes its health check and is Enabled and Online again before the next (--all-at-once: all together)")
 
 
 class DnsRecords(Stage):

@@ -166,7 +166,7 @@ class AzureTarget:
             *state,
             infrastructure,
             Language(self.clients, self.config.bot.model, self.config.azure.role_wait),
-            Code(self.clients, self.package),
+            Code(self.config, self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else
                    "wait until Front Door serves the health check (only it may reach the web apps; it probes them)"),
