@@ -165,7 +165,7 @@ def outputs(ids: Ids) -> dict[str, Any]:
             "resource_group": names["resource_group"],
             "endpoints": {r: ids.region_names(r)["endpoint"] for r in v["regions"]}} if tm else None,
         "front_door": {"profile_id": f"{ids.global_group}/providers/Microsoft.Cdn/profiles/afd-{v['deployment']}",
-                       "endpoint_host_name": ids.front_door_host,
+                       "endpoint_host_name": ids.front_door_host, "origin_group": ORIGIN_GROUP,
                        "origins": {r: ids.region_names(r)["endpoint"] for r in v["regions"]}} if fd else None,
         "bot": {"name": names["bot"], "id": f"{ids.global_group}/providers/Microsoft.BotService/botServices/{names['bot']}",
                 "resource_group": names["resource_group"], "app_id": object_id("bot-app", names["bot"]),

@@ -16,17 +16,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from geobot.errors import CloudError
 from geobot.targets.azure.errors import AzureConflict, call
-from geobot.targets.azure.session import AzureSession
+from geobot.targets.azure.session import AzureSession, Retry
 from geobot.targets.azure.trafficmanager import TrafficManager, _client, _value
 from geobot.targets.local.declarations import get_json
 from geobot.targets.package import Package
 
 if TYPE_CHECKING:
     from geobot.targets.azure.clients import AzureClients
+
+T = TypeVar("T")
 
 ENDPOINT_TYPE = "AzureEndpoints"  # the web apps, as terraform/azure declares them
 ROLE = "Traffic Manager Contributor"
@@ -36,6 +38,16 @@ IN_FLIGHT = 5.0  # seconds for a turn a client sent just before its cached answe
 def drain_seconds(dns_ttl: float) -> float:
     """How long a region is out of rotation before its update: cached answers expire, turns finish."""
     return dns_ttl + IN_FLIGHT
+
+
+def patiently(action: str, fn: Callable[[], T], retry: Retry, role: str, sleep: Callable[[float], None]) -> T:
+    """One change of a profile: a 409 (another operation holds it, often Terraform) is tried again after a pause."""
+    for attempt in range(retry.propagation_attempts):
+        try:
+            return call(action, fn, retry=retry, role=role)
+        except AzureConflict:
+            sleep(retry.propagation_delay)
+    return call(action, fn, retry=retry, role=role)
 
 
 class TrafficManagerRotation:
@@ -95,15 +107,8 @@ class TrafficManagerRotation:
         name = self.endpoints[region]
         action = f"{'disable' if status == 'Disabled' else 'enable'} Traffic Manager endpoint '{name}'"
         body = Endpoint(properties=EndpointProperties(endpoint_status=status))
-        for attempt in range(self._retry.propagation_attempts + 1):
-            try:
-                answer = call(action, lambda: self._client.endpoints.update(*self._where(), ENDPOINT_TYPE, name, body),
-                              retry=self._retry, role=ROLE)
-                break
-            except AzureConflict:
-                if attempt == self._retry.propagation_attempts:
-                    raise
-                self._sleep(self._retry.propagation_delay)
+        answer = patiently(action, lambda: self._client.endpoints.update(*self._where(), ENDPOINT_TYPE, name, body),
+                           self._retry, ROLE, self._sleep)
         if _value(answer.endpoint_status) != status:
             raise CloudError(f"Azure answered endpointStatus {_value(answer.endpoint_status)} to {action}",
                              "see the profile in the Azure portal; run `geobot deploy` again to resume")
