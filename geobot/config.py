@@ -300,8 +300,10 @@ def load(
     _refuse_misspelt_variables(env)
     data = _read_file(path, path_flag)
     sources: dict[str, str] = {}
+    target = flags.get("target") or env.get("GEOBOT_TARGET") or data.get("target") or "local"
     for var, key in ENV_VARS.items():
-        if env.get(var):
+        foreign = not var.startswith("GEOBOT_") and target != key.split(".")[0]  # another tool's, for another target
+        if env.get(var) and not foreign:
             _put(data, key, _parse_env(var, key, env[var]))
             sources[key] = var
     for key, value in flags.items():

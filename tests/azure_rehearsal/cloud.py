@@ -98,6 +98,7 @@ class Cloud:
         self.vaults: dict[str, Vault] = {}
         self.deleted_vaults: dict[str, str] = {}  # name -> location
         self.languages: dict[str, dict[str, Project]] = {}  # account -> project -> state
+        self.documents: set[str] = set()  # the conversations container's items, by resource path
         self.bot_endpoint: str | None = None
         self.bound: tuple[bytes, int] | None = None  # the PFX App Service imported, and its version
         self.calls: list[Call] = []
@@ -207,6 +208,7 @@ class Cloud:
         self.rbac.revoke("azurerm_")
         self.apps.clear()
         self.languages.clear()
+        self.documents.clear()
         self.variables, self.bound, self.bot_endpoint = None, None, None
 
     # ---- authorization --------------------------------------------------------------------
@@ -308,9 +310,22 @@ class Cloud:
                     failed["language"] = "no deployment 'production' of project 'geobot'"
             except Refused as refused:
                 failed["language"] = refused.message
+            try:
+                self._probe_store(identity, app.region)
+            except Refused as refused:
+                failed["store"] = refused.message
             body = {"status": "unhealthy" if failed else "healthy", "region": app.region, "failed": sorted(failed),
                     "components": failed}
             return (503 if failed else 200), body
+
+    def _probe_store(self, identity: str, region: str) -> None:
+        """The health check's read and write of the region's probe item (geobot.bot.services.check_store)."""
+        container = self.ids().container()
+        item = f"{container}/docs/health|{region}"
+        self.authorize(identity, "cosmos.readMetadata", container)
+        self.authorize(identity, "cosmos.readItem", item)
+        self.authorize(identity, "cosmos.replaceItem" if item in self.documents else "cosmos.createItem", item)
+        self.documents.add(item)
 
     def acme_answer(self, app: WebApp, secret_name: str) -> str | None:
         """What the bot serves at /.well-known/acme-challenge/<token>: read from the vault as the app identity."""

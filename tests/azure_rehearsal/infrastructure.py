@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from tests.azure_rehearsal.rbac import Assignment
+from tests.azure_rehearsal.rbac import Assignment, table
 from tests.unit.terraform.hcl import REPO, Configuration, load
 
 ROOT = REPO / "terraform" / "azure"
 SUBSCRIPTION = "7d1f5c8e-0b1a-4c55-9a0e-3f2b6c1d9e00"
 TENANT = "5a1c2b3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+COSMOS_DATABASE = "geobot"  # terraform/azure/modules/global's local.cosmos_database
 APP_SERVICE_APP_ID = "abfa0a7c-a6b6-4736-8310-5855508787cd"  # the first-party "Microsoft Azure App Service"
 
 
@@ -85,6 +86,14 @@ class Ids:
     def front_door_host(self) -> str:
         digest = hashlib.sha256(self.variables["deployment"].encode()).hexdigest()[:12]
         return f"fde-{self.variables['deployment']}-{digest}.z01.azurefd.net"
+
+    @property
+    def cosmos(self) -> str:
+        return f"{self.global_group}/providers/Microsoft.DocumentDB/databaseAccounts/{self.names['cosmos_account']}"
+
+    def container(self, name: str = "conversations") -> str:
+        """The container the bots keep conversations in, as a Cosmos DB role assignment scopes it."""
+        return f"{self.cosmos}/dbs/{COSMOS_DATABASE}/colls/{name}"
 
     def region_names(self, region: str) -> Mapping[str, str]:
         return self.variables["regions"][region]["names"]
@@ -156,9 +165,9 @@ def outputs(ids: Ids) -> dict[str, Any]:
                             "regions": {r: ids.region_names(r)["resource_group"] for r in v["regions"]}},
         "key_vault": {"id": ids.vault("key_vault"), "name": names["key_vault"], "uri": ids.vault_uri("key_vault")},
         "certificate_vault": {"id": ids.vault("certificate_vault"), "name": names["certificate_vault"], "uri": cert_uri},
-        "cosmos": {"id": f"{ids.global_group}/providers/Microsoft.DocumentDB/databaseAccounts/{names['cosmos_account']}",
+        "cosmos": {"id": ids.cosmos,
                    "account": names["cosmos_account"], "endpoint": f"https://{names['cosmos_account']}.documents.azure.com:443/",
-                   "database": "geobot", "container": "conversations"},
+                   "database": COSMOS_DATABASE, "container": "conversations"},
         "traffic_manager": {
             "id": f"{ids.global_group}/providers/Microsoft.Network/trafficManagerProfiles/{names['traffic_manager']}",
             "name": names["traffic_manager"], "fqdn": f"{names['traffic_manager_dns']}.trafficmanager.net",
@@ -284,20 +293,33 @@ def assignments(ids: Ids, without: frozenset[str] = frozenset()) -> list[Declare
             "var.key_vault_id": ids.vault("key_vault"), "var.app_insights_id": ids.app_insights,
             "azurerm_cognitive_account.language.id": ids.language(region),
             "azurerm_user_assigned_identity.app.principal_id": app_identity(v, region).object_id,
-            "var.deployer_id": DEPLOYER.object_id}))
+            "var.deployer_id": DEPLOYER.object_id, "var.cosmos_account_id": ids.cosmos,
+            "var.cosmos_database_name": COSMOS_DATABASE}))
     declared = []
     for module, prefix, references in contexts:
         config = configurations()[module]
         gated = _gated(config)
-        for block in config.resources("azurerm_role_assignment"):
-            address = f"{prefix}azurerm_role_assignment.{block.name}"
-            if address in without or _count(block.body.get("count"), v, address) == 0:
-                continue
-            declared.append(Declared(Assignment(_resolve(block.body["scope"], references, address),
-                                                block.body["role_definition_name"],
-                                                _resolve(block.body["principal_id"], references, address), address),
-                                     block.name in gated))
+        for kind in ("azurerm_role_assignment", "azurerm_cosmosdb_sql_role_assignment"):
+            for block in config.resources(kind):
+                address = f"{prefix}{kind}.{block.name}"
+                if address in without or _count(block.body.get("count"), v, address) == 0:
+                    continue
+                declared.append(Declared(Assignment(_resolve(block.body["scope"], references, address),
+                                                    _role(block.body, config, address),
+                                                    _resolve(block.body["principal_id"], references, address), address),
+                                         block.name in gated))
     return declared
+
+
+def _role(body: Mapping[str, Any], config: Configuration, where: str) -> str:
+    """The role's name: given as such, or (Cosmos DB's own roles) the built-in definition its id ends with."""
+    if "role_definition_name" in body:
+        return body["role_definition_name"]
+    definition = _resolve(body["role_definition_id"], {f"local.{k}": str(v) for k, v in config.locals.items()}, where)
+    name = next((name for name, role in table()["roles"].items() if definition.endswith(f"/{role['id']}")), None)
+    if name is None:
+        raise AssertionError(f"{where}: role definition {definition} is not in roles.json: add its published definition")
+    return name
 
 
 def addresses(variables: Mapping[str, Any]) -> list[str]:

@@ -299,6 +299,8 @@ NEEDED = [  # address, edge, the stage that fails, the data action the rehearsal
      "Microsoft.CognitiveServices/accounts/Language/analyze-conversations/projects/import/action"),
     (f"{FIRST}azurerm_role_assignment.vault_secrets", "trafficmanager", "online",  # Traffic Manager sees each region
      "Microsoft.KeyVault/vaults/secrets/getSecret/action"),
+    (f"{FIRST}azurerm_cosmosdb_sql_role_assignment.state", "trafficmanager", "online",
+     "Microsoft.DocumentDB/databaseAccounts/readMetadata"),
     (f"{FIRST}azurerm_role_assignment.language_reader", "trafficmanager", "online",
      "Microsoft.CognitiveServices/accounts/Language/analyze-conversations/action"),
     ("azurerm_role_assignment.app_service_certificate_secret", "trafficmanager", "tls",

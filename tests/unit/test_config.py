@@ -68,6 +68,17 @@ def test_flags_beat_env_beat_file_beat_defaults(
     assert config.probe.interval == expected
 
 
+@pytest.mark.parametrize("target", ["local", "aws"])
+def test_the_azure_clis_subscription_variable_does_not_concern_other_targets(tmp_path: Path, target: str) -> None:
+    config = load(write(tmp_path, f'target = "{target}"\n'), {"ARM_SUBSCRIPTION_ID": "my-dev-sub"}, {})
+    assert config.target == target and config.azure.subscription_id is None
+
+
+def test_the_azure_clis_subscription_variable_is_checked_for_the_azure_target(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"azure.subscription_id.*ARM_SUBSCRIPTION_ID|ARM_SUBSCRIPTION_ID.*GUID"):
+        load(write(tmp_path, ""), {"ARM_SUBSCRIPTION_ID": "my-dev-sub"}, {"target": "azure"})
+
+
 def test_env_lists_are_comma_separated(tmp_path: Path) -> None:
     config = load(write(tmp_path, ""), {"GEOBOT_REGIONS": "westeurope, northeurope"}, {})
     assert config.regions == ("westeurope", "northeurope")

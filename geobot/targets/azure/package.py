@@ -1,8 +1,8 @@
-"""The zip the code stage deploys to every regional web app: geobot itself and what the bot needs.
+"""The zip the code stage deploys to every regional web app: the bot's part of geobot and its needs.
 
 App Service's build (SCM_DO_BUILD_DURING_DEPLOYMENT) installs `requirements.txt`; the startup
-command (`startup_command`) then runs `python -m geobot.bot` from the unpacked package. The
-user's bot (`[bot] app`) travels in the same zip: a directory as `bot_app/`, its
+command (`startup_command`) then runs `python -m geobot.bot` from the unpacked package, which
+holds the modules the bot runs (`geobot.bot.version.bot_files`), not the CLI. The user's bot (`[bot] app`) travels in the same zip: a directory as `bot_app/`, its
 requirements.txt appended to geobot's; a module form's top-level package at the root. The zip is byte-for-byte
 reproducible (fixed timestamps, sorted entries), so its digest is the code stage's input and a
 deploy whose code did not change uploads nothing.
@@ -14,8 +14,8 @@ import importlib.metadata
 import importlib.util
 from pathlib import Path
 
-import geobot
 from geobot.bot.appspec import REQUIREMENTS, AppSpec
+from geobot.bot.version import PACKAGE, bot_files
 from geobot.targets.package import Package, reproducible_zip
 
 # What the bot imports at run time on Azure; the CLI's own needs (Terraform, Typer) stay out.
@@ -49,7 +49,7 @@ def startup_command(spec: AppSpec) -> str:
 def build_package(spec: AppSpec) -> Package:
     """geobot and the bot it hosts, with the requirements of both."""
     wanted = requirements()
-    entries = [*_tree(Path(geobot.__file__).parent, "geobot")]
+    entries = [(f"geobot/{path.relative_to(PACKAGE).as_posix()}", path.read_bytes()) for path in bot_files()]
     if spec.directory is not None:
         entries += [(f"{APP_DIR}/{name}", path.read_bytes()) for name, path in spec.files()]
         wanted += [line.strip() for line in (spec.directory / REQUIREMENTS).read_text().splitlines()
