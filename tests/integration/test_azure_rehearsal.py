@@ -215,7 +215,7 @@ def test_new_bot_code_rolls_out_one_region_at_a_time_and_a_conflict_is_waited_ou
 
     output = ok(tm("deploy"))
 
-    assert "rolling update (one region at a time)" in output
+    assert "rolling update of the bot code (one region at a time)" in output
     assert "conflict, cannot disable Traffic Manager endpoint" not in output
     assert cloud.conflicts == 0
     assert cloud.rotation == [(region, enabled) for region in cloud.apps for enabled in (False, True)]
@@ -225,13 +225,28 @@ def test_new_bot_code_rolls_out_one_region_at_a_time_and_a_conflict_is_waited_ou
     assert {region: cloud.monitor_status(region) for region in cloud.apps} == dict.fromkeys(cloud.apps, "Online")
 
 
+def test_a_new_language_model_rolls_out_one_region_at_a_time(tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    def live() -> set[str]:
+        return {projects["geobot"].deployments["production"] for projects in cloud.languages.values()}
+
+    old = live()
+    model = Path(__file__).parents[1] / "fixtures" / "models" / "places.luis-7.0.0.json"
+
+    output = ok(tm("deploy", extra_env={"GEOBOT_BOT_MODEL": str(model)}))
+
+    assert "rolling update of the language model (one region at a time)" in output
+    assert stages_run(output) == ["language"]
+    assert cloud.rotation == [(region, enabled) for region in cloud.apps for enabled in (False, True)]
+    assert len(live()) == 1 and live().isdisjoint(old)
+
+
 def test_all_at_once_updates_every_region_without_leaving_rotation(tm: Geobot, cloud: Cloud, serving: Path) -> None:
     old = codes(cloud)
     bot_app(serving, 2)
 
     output = ok(tm("deploy", "--all-at-once"))
 
-    assert "all-at-once update" in output
+    assert "all-at-once update of the bot code" in output
     assert cloud.rotation == []
     assert set(codes(cloud).values()).isdisjoint(old.values())
 
@@ -248,7 +263,7 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
     output = halted.stdout + halted.stderr
     assert halted.returncode == 1, output[-3000:]
     assert f"rolling update halted at region {first}" in output and f"{first} stays out of rotation" in output
-    assert "to roll back, run `geobot deploy` with the previous bot code" in output
+    assert "to roll back, run `geobot deploy` with the previous bot code: it updates that region again" in output
     assert "Traceback" not in output
     assert not cloud.apps[first].enabled and cloud.apps[second].enabled
     assert cloud.apps[second].code == old[second]  # the other region keeps serving the old version

@@ -1,4 +1,4 @@
-"""The Azure target's rolling update: Traffic Manager is the rotation, Kudu's zip deploy the updater.
+"""The Azure target's rolling update: Traffic Manager is the rotation, the web app's health check the gate.
 
 Traffic Manager only answers DNS queries: once an endpoint is Disabled it is left out of new
 answers, and resolvers drop their old answers within the profile's DNS TTL; requests a client
@@ -7,8 +7,8 @@ both: the TTL the profile reports plus `IN_FLIGHT`. Disabling and enabling go th
 azure-mgmt-trafficmanager (PATCH of the endpoint's `endpointStatus`); Azure's answer confirms
 the new status. A 409 (another operation, often Terraform, is changing the profile) is tried
 again after a pause; 429 and 5xx are retried by the SDK's RetryPolicy as for every call
-(`errors.call`). The updater zip deploys one region's web app and then waits for its deep
-health check (`/api/health` on the app's own host name) to pass.
+(`errors.call`). After a region's update, `HealthCheck` waits for its deep health check
+(`/api/health` on the web app's own host name) to pass.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from geobot.targets.azure.errors import AzureConflict, call
 from geobot.targets.azure.session import AzureSession, Retry
 from geobot.targets.azure.trafficmanager import TrafficManager, _client, _value
 from geobot.targets.local.declarations import get_json
-from geobot.targets.package import Package
 
 if TYPE_CHECKING:
     from geobot.targets.azure.clients import AzureClients
@@ -114,29 +113,21 @@ class TrafficManagerRotation:
                              "see the profile in the Azure portal; run `geobot deploy` again to resume")
 
 
-class WebAppUpdater:
-    """Zip deploys one region's web app and checks it serves: `package` is the zip and its digest."""
+class HealthCheck:
+    """A region's deep health check, asked on its web app's own host name (Traffic Manager's probe path)."""
 
-    def __init__(self, clients: AzureClients, package: Package, health_path: str, check_seconds: float,
-                 note: Callable[[str], None], deployed: dict[str, str], poll: float = 2.0) -> None:
-        """`deployed`: region -> digest of the package it got, updated as each region gets this one."""
-        self.clients, self.package, self.health_path = clients, package, health_path
-        self.check_seconds, self.note, self.deployed, self.poll = check_seconds, note, deployed, poll
-
-    def update(self, region: str) -> None:
-        self.clients.zip_deploy(region).deploy(self.package.data,
-                                               on_status=lambda status: self.note(f"{region}: {status.text}"))
-        self.deployed[region] = self.package.sha256
+    def __init__(self, clients: AzureClients, health_path: str, seconds: float, poll: float = 2.0) -> None:
+        self.clients, self.health_path, self.seconds, self.poll = clients, health_path, seconds, poll
 
     def check(self, region: str) -> str | None:
+        """None once it answers 200 within `seconds`; else why not."""
         url = f"https://{self.clients.outputs['regions'][region]['default_hostname']}{self.health_path}"
-        deadline = time.monotonic() + self.check_seconds
+        deadline = time.monotonic() + self.seconds
         while (answer := get_json(url, timeout=10.0)) is None or answer[0] != 200:
             if time.monotonic() >= deadline:
                 if answer is None:
-                    return f"its health check {url} does not answer after {self.check_seconds:g} s"
+                    return f"its health check {url} does not answer after {self.seconds:g} s"
                 failed = ", ".join(answer[1].get("failed", ())) if isinstance(answer[1], dict) else ""
-                return (f"its health check answers {answer[0]}{f' (failed: {failed})' if failed else ''} "
-                        f"after {self.check_seconds:g} s")
+                return f"its health check answers {answer[0]}{f' (failed: {failed})' if failed else ''} after {self.seconds:g} s"
             time.sleep(self.poll)
         return None

@@ -21,11 +21,8 @@ from typing import Any
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
-from geobot.rollout.driver import Driver
-from geobot.rollout.machine import Rollout, choose_mode
+from geobot.targets.azure import rolling
 from geobot.targets.azure.clients import AzureClients
-from geobot.targets.azure.rollout import IN_FLIGHT, TrafficManagerRotation, WebAppUpdater, drain_seconds
-from geobot.targets.local.rollout import check_seconds
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
 
@@ -40,14 +37,16 @@ def infrastructure(ctx: StageContext) -> Mapping[str, Any]:
 
 class Language(Stage):
     name = "language"
-    description = "import, train and deploy the language model in every region's Language resource (CLU)"
+    description = ("import, train and deploy the language model in every region's Language resource (CLU); "
+                   "to a serving deployment, region by region")
 
-    def __init__(self, clients: Clients, model: Path, role_wait: float = 600.0) -> None:
-        """`model`: the configured [bot] model, upgraded to LUIS 7.0.0 for the import (or a CLU export as it is);
-        `role_wait`: how long a 403 is retried while the deployer's Language Owner role applies."""
+    def __init__(self, config: Config, clients: Clients) -> None:
+        """The configured [bot] model is upgraded to LUIS 7.0.0 for the import (or a CLU export taken as it is);
+        a 403 is retried for azure.role_wait seconds while the deployer's Language Owner role applies."""
+        self.config = config
         self.clients = clients
-        self.model = model
-        self.role_wait = role_wait
+        self.model = config.bot.model
+        self.role_wait = float(config.azure.role_wait)
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         from geobot.nlu.publish import import_body
@@ -61,23 +60,39 @@ class Language(Stage):
 
         inputs = self.inputs(ctx)
         label = f"geobot-{inputs['model'][:12]}"
-        jobs = asyncio.run(publish_regions(
-            inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT,
-            import_body(self.model, CLU_PROJECT), label, lambda region, step: ctx.note(f"{region}: {step}"),
-            self.role_wait))
-        return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "regions": sorted(jobs)}
+        body = import_body(self.model, CLU_PROJECT)
+        clients = self.clients(ctx)
+        jobs: dict[str, str] = {}
+
+        def publish(region: str) -> None:
+            jobs.update(asyncio.run(publish_regions(
+                {region: inputs["endpoints"][region]}, clients.session.credential, CLU_PROJECT, CLU_DEPLOYMENT, body,
+                label, lambda region, step: ctx.note(f"{region}: {step}"), self.role_wait)))
+
+        done = rolling.update_regions(ctx, self.config, clients, list(inputs["endpoints"]), self._have(ctx), label,
+                                      publish, "language model")
+        return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "jobs": jobs,
+                "regions": sorted(inputs["endpoints"]), "endpoints": inputs["endpoints"], "models": done.pop("have"),
+                **done}
+
+    def _have(self, ctx: StageContext) -> dict[str, str]:
+        """Region -> the model label its Language resource serves; a resource at another endpoint has none yet."""
+        last = ctx.output_of("language")
+        had = last.get("models") or {r: last["model"] for r in last.get("regions", ())}
+        endpoints = self.inputs(ctx)["endpoints"]
+        before = last.get("endpoints", {})
+        have = rolling.have_from(ctx.last_progress(), had)
+        return {r: label for r, label in have.items() if r in endpoints and before.get(r, endpoints[r]) == endpoints[r]}
+
+    def preview(self, ctx: StageContext) -> str | None:
+        return rolling.preview(self.config, "language model")
 
 
 class Code(Stage):
-    """Zip deploys the bot's code; to a deployment already serving, one region at a time.
+    """Zip deploys the bot's code; to a deployment already serving, one region at a time (`rolling`).
 
-    A region whose web app runs an older package (the same app instance, so it serves now) is
-    updated through `geobot.rollout` when Traffic Manager can take it out of rotation: its
-    endpoint is Disabled, the profile's DNS TTL and the turns in flight are waited out, its app
-    gets the zip and passes its deep health check, and it comes back Online before the next.
-    New or replaced web apps (empty, serving nothing) and, with `update = "all-at-once"` or
-    nothing Online, every region get the zip together. The progress (`Rollout`'s record plus
-    the package each region has) is journaled, so a killed rollout resumes at its region.
+    A web app that got an older package from the same app instance serves now; a new or
+    replaced one (empty) gets the zip at once.
     """
 
     name = "code"
@@ -97,71 +112,31 @@ class Code(Stage):
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         package = self.package()
         clients = self.clients(ctx)
-        regions = infrastructure(ctx)["regions"]
-        deployed = self._deployed(ctx)
-        previous = Rollout.load(ctx.last_progress())
-        stranded = previous.current if previous is not None and previous.current in regions else None
-        changed = [r for r in regions if deployed.get(r, package.sha256) != package.sha256]
-        rotation = clients.rotation(self.config.azure.online_timeout, float(self.config.probe.interval))
-        serving = None if rotation is None or not (changed or stranded) else rotation.serving()
-        if rotation is None and (changed or stranded):
-            mode, why = "all-at-once", "Front Door's origins cannot be taken out of rotation yet"
-        else:
-            mode, why = choose_mode(self.config.update, changed, stranded, len(regions), serving)
-        if mode is not None:
-            ctx.note(f"{mode} update ({why})")
+        apps = {r: v.get("web_app_instance") for r, v in infrastructure(ctx)["regions"].items()}
         ctx.note(f"uploading {len(package.data) / 1024:.0f} KiB (sha256 {package.sha256[:12]}) to each region")
-        rolled = list(dict.fromkeys([*([stranded] if stranded else []), *changed])) if mode == "rolling" else []
+        deployments: dict[str, str] = {}
 
-        def deploy(region: str) -> str:
+        def deploy(region: str) -> None:
             done = clients.zip_deploy(region).deploy(
                 package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}"))
-            deployed[region] = package.sha256
-            return done.id
+            deployments[region] = done.id
 
-        deployments = each_region([r for r in regions if r not in rolled], deploy, name_regions=True)
-        if mode == "rolling":
-            assert rotation is not None
-            resumed = previous.record() if previous is not None and stranded is not None else None
-            self._roll(ctx, clients, rotation, package, Rollout.begin(changed, resumed), deployed)
-        elif stranded is not None and rotation is not None:
-            rotation.enable(stranded)  # updated with the others: the online stage waits for it
-        ctx.checkpoint(None)
-        apps = {r: v.get("web_app_instance") for r, v in regions.items()}
-        return {"package": package.sha256, "deployments": deployments, "packages": deployed, "apps": apps,
-                **({"update": {"mode": mode, "regions": rolled or changed}} if mode else {})}
+        done = rolling.update_regions(ctx, self.config, clients, list(apps), self._have(ctx, apps), package.sha256,
+                                      deploy, "bot code")
+        return {"package": package.sha256, "deployments": deployments, "packages": done.pop("have"), "apps": apps,
+                **done}
 
-    def _deployed(self, ctx: StageContext) -> dict[str, str]:
-        """Region -> the package its web app runs: the last run's, then what an unfinished rollout gave;
-        a web app Terraform replaced since is empty and absent."""
+    @staticmethod
+    def _have(ctx: StageContext, apps: Mapping[str, Any]) -> dict[str, str]:
+        """Region -> the package its web app runs; a web app Terraform replaced since is empty and absent."""
         last = ctx.output_of("code")
-        packages = dict(last.get("packages") or {r: last["package"] for r in last.get("deployments", {})})
-        packages |= (ctx.last_progress() or {}).get("packages", {})
-        instances = {r: v.get("web_app_instance") for r, v in infrastructure(ctx)["regions"].items()}
-        apps = last.get("apps", {})
-        return {r: sha for r, sha in packages.items() if r in instances and apps.get(r, instances[r]) == instances[r]}
-
-    def _roll(self, ctx: StageContext, clients: AzureClients, rotation: TrafficManagerRotation, package: Package,
-              rollout: Rollout, deployed: dict[str, str]) -> None:
-        probe = self.config.probe
-        updater = WebAppUpdater(clients, package, probe.path, check_seconds(probe.interval, probe.timeout,
-                                                                            probe.tolerated_failures), ctx.note, deployed)
-        driver = Driver(rotation, updater, rotation.drain(),
-                        lambda rollout: ctx.checkpoint({**rollout.record(), "packages": deployed}), ctx.note,
-                        rollback="to roll back, run `geobot deploy` with the previous bot code: it updates that "
-                                 "region again and puts it back; or fix the new code and deploy it",
-                        settle=float(self.config.azure.online_timeout))
-        driver.run(rollout)
+        had = last.get("packages") or {r: last["package"] for r in last.get("deployments", {})}
+        have = rolling.have_from(ctx.last_progress(), had)
+        before = last.get("apps", {})
+        return {r: sha for r, sha in have.items() if r in apps and before.get(r, apps[r]) == apps[r]}
 
     def preview(self, ctx: StageContext) -> str | None:
-        if self.config.update == "all-at-once":
-            return "update: all at once: every web app gets new code together (speed over availability)"
-        if self.config.azure.edge != "trafficmanager":
-            return "update: all at once: Front Door's origins are not taken out of rotation yet"
-        return (f"update: rolling, one region at a time: its Traffic Manager endpoint is Disabled for "
-                f"{drain_seconds(self.config.probe.dns_ttl):g} s (the profile's DNS TTL, probe.dns_ttl "
-                f"{self.config.probe.dns_ttl} s, + {IN_FLIGHT:g} s for turns in flight), the web app gets the zip, "
-                "passes its health check and is Enabled and Online again before the next (--all-at-once: all together)")
+        return rolling.preview(self.config, "bot code")
 
 
 class DnsRecords(Stage):

@@ -165,7 +165,7 @@ class AzureTarget:
             Preflight(self.config, self.engine.binary, self.env, self.preflight_clients),
             *state,
             infrastructure,
-            Language(self.clients, self.config.bot.model, self.config.azure.role_wait),
+            Language(self.config, self.clients),
             Code(self.config, self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else

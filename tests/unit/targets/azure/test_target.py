@@ -178,16 +178,18 @@ def test_plan_previews_the_variables_offline(session: AzureSession, tmp_path: Pa
     assert not (tmp_path / "terraform").exists()
 
 
+@pytest.mark.parametrize(("stage", "what"), [("code", "bot code"), ("language", "language model")])
 @pytest.mark.parametrize(("env", "shown"), [
     ({"GEOBOT_DNS_TTL": "60"}, "update: rolling, one region at a time: its Traffic Manager endpoint is Disabled for 65 s "
-                               "(the profile's DNS TTL, probe.dns_ttl 60 s, + 5 s for turns in flight)"),
-    ({"GEOBOT_UPDATE": "all-at-once"}, "update: all at once: every web app gets new code together"),
+                               "(the profile's DNS TTL, probe.dns_ttl 60 s, + 5 s for turns in flight), the region gets "
+                               "the new {what}"),
+    ({"GEOBOT_UPDATE": "all-at-once"}, "update: all at once: every region gets a new {what} together"),
 ])
-def test_plan_shows_how_new_code_reaches_the_regions_and_the_drain(session: AzureSession, tmp_path: Path,
-                                                                    env: dict[str, str], shown: str) -> None:
-    code = next(stage for stage in target(azure_config(env), session).stages() if stage.name == "code")
-    text = code.preview(context(tmp_path, azure_config(env)))
-    assert text is not None and text.startswith(shown)
+def test_plan_shows_how_a_new_version_reaches_the_regions_and_the_drain(
+        session: AzureSession, tmp_path: Path, stage: str, what: str, env: dict[str, str], shown: str) -> None:
+    found = next(s for s in target(azure_config(env), session).stages() if s.name == stage)
+    text = found.preview(context(tmp_path, azure_config(env)))
+    assert text is not None and text.startswith(shown.format(what=what))
 
 
 def test_dns_stage_names_each_missing_record(tmp_path: Path) -> None:
