@@ -251,8 +251,9 @@ def test_all_at_once_updates_every_region_without_leaving_rotation(tm: Geobot, c
     assert set(codes(cloud).values()).isdisjoint(old.values())
 
 
+@pytest.mark.parametrize("rollback", [[], ["--all-at-once"]], ids=["rolling", "all-at-once"])
 def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_code_rolls_it_back(
-        tm: Geobot, cloud: Cloud, serving: Path) -> None:
+        tm: Geobot, cloud: Cloud, serving: Path, rollback: list[str]) -> None:
     old = codes(cloud)
     first, second = cloud.apps
     cloud.crashing = {first}
@@ -271,9 +272,9 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
 
     cloud.crashing = set()
     bot_app(serving, 1)
-    rolled_back = ok(tm("deploy"))
+    rolled_back = ok(tm("deploy", *rollback))
 
-    assert f"resuming at region {first}" in rolled_back
+    assert (f"resuming at region {first}" in rolled_back) == (not rollback)
     assert codes(cloud) == old
     assert all(app.enabled for app in cloud.apps.values()) and cloud.most_out_at_once() == 1
 
