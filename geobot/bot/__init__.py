@@ -16,7 +16,9 @@ setting comes from the vault (names in `geobot.bot.settings`). Routes:
     GET|POST /api/drill                    the drill hook, below
 
 Every response has the header `X-Geobot-Region: <region>`; every reply activity has
-`channelData.region`.
+`channelData.region`. A turn of a user's bot that wrote through `context.write` also has
+`X-Geobot-State`: its writes as JSON [[key, base etag or null, new etag], ...]
+(geobot.bot.statechain), by which the drill judges whether state carried over.
 
 Drill hook contract (exists only when the vault holds `geobot-drill-key`; otherwise 404):
 

@@ -18,6 +18,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_dec
 from microsoft_agents.hosting.core import AgentAuthConfiguration
 from microsoft_agents.hosting.core.authorization import AuthTypes
 
+from geobot.bot import statechain
 from geobot.bot.acme import ACME_PATH, acme_handler
 from geobot.bot.agent import ConflictingTurns, on_turn_error
 from geobot.bot.appspec import SAMPLE
@@ -70,7 +71,11 @@ def create_app(vault_url: str, region: str, timeout: float = 2.0, app: str = SAM
     @jwt_authorization_decorator
     async def authorized_messages(request: web.Request) -> web.StreamResponse:
         try:
-            return await deliver(request)
+            with statechain.recording() as writes:
+                response = await deliver(request)
+            if writes and not response.prepared:
+                response.headers[statechain.STATE_HEADER] = statechain.encode(writes)
+            return response
         except DependencyDown as exc:
             return web.json_response({"error": "dependency down", "component": exc.component,
                                       "reason": exc.reason}, status=503)

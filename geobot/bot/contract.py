@@ -26,6 +26,13 @@ and /api/health/live, the ACME HTTP-01 responder, the drill hook and X-Geobot-Re
 
 State documents are the bot's own: during a rolling update two versions of a bot read and
 write the same conversations, so a bot must read the documents its previous version wrote.
+
+The drill judges a bot's state through what it writes: the host tells the client each write of
+a turn (X-Geobot-State, geobot.bot.statechain), and the drill checks that every write under a
+key holding the conversation's id (`turn_context.activity.conversation.id`) builds on the etag
+the conversation's previous write returned. Keep a conversation's state under such a key, read
+it and write it back with the etag read, and `geobot drill` sees whether it carried over when
+another region answered. State kept anywhere else is not judged.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from geobot.bot import statechain
 from geobot.bot.services import DependencyDown, Services
 from geobot.bot.vaults import SecretSource
 from geobot.nlu.recognizer import Prediction
@@ -66,7 +74,9 @@ class BotContext:
         return await self._services.read(key)
 
     async def write(self, key: str, doc: dict, etag: str | None) -> str:
-        return await self._services.write(key, doc, etag)
+        new = await self._services.write(key, doc, etag)
+        statechain.record(key, etag, new)
+        return new
 
     def secret(self, name: str) -> str | None:
         if self._vault is None:

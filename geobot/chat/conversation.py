@@ -2,8 +2,9 @@
 
 Each turn is a message activity with `deliveryMode: expectReplies`, so the bot answers in the
 HTTP response and no callback server is needed. The region that answered comes from the bot's
-`X-Geobot-Region` header. `X-Geobot-Client` names the user to the local router, which keeps a
-DNS answer per client as resolvers do. A failed turn is returned, never raised, so traffic
+`X-Geobot-Region` header, and what the turn wrote to this conversation's state from its
+`X-Geobot-State` header (geobot.bot.statechain). `X-Geobot-Client` names the user to the local
+router, which keeps a DNS answer per client as resolvers do. A failed turn is returned, never raised, so traffic
 generators can count failures.
 """
 
@@ -15,6 +16,8 @@ import uuid
 from dataclasses import dataclass
 
 import aiohttp
+
+from geobot.bot.statechain import STATE_HEADER, Write, decode
 
 REGION_HEADER = "X-Geobot-Region"
 CLIENT_HEADER = "X-Geobot-Client"
@@ -29,6 +32,7 @@ class Turn:
     started: float
     elapsed: float
     error: str | None = None
+    state: tuple[Write, ...] = ()  # this conversation's writes the turn made (X-Geobot-State, keys holding its id)
 
     @property
     def ok(self) -> bool:
@@ -71,6 +75,7 @@ class Conversation:
                                          ssl=self.ssl_context if self.ssl_context is not None else True,
                                          **extra) as response:
                 region = response.headers.get(REGION_HEADER)
+                state = tuple(w for w in decode(response.headers.get(STATE_HEADER)) if self.id in w[0])
                 body = await response.json(content_type=None) if response.content_length != 0 else {}
                 if response.status != 200:
                     reason = body.get("error") if isinstance(body, dict) else None
@@ -79,7 +84,7 @@ class Conversation:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             return Turn(text, (), None, None, started, time.monotonic() - clock, f"{type(exc).__name__}: {exc}".rstrip(": "))
         replies = tuple(a.get("text", "") for a in body.get("activities", []) if a.get("type") == "message")
-        return Turn(text, replies, region, 200, started, time.monotonic() - clock)
+        return Turn(text, replies, region, 200, started, time.monotonic() - clock, state=state)
 
 
 async def converse(url: str, texts: list[str], **options: object) -> list[Turn]:

@@ -26,7 +26,7 @@ from geobot.drill import report as reporting
 from geobot.drill.analysis import analyse
 from geobot.drill.faults import Injector
 from geobot.drill.plan import Fault, Mode, Plan, Probe, make_plan
-from geobot.drill.script import AnyReply, Script
+from geobot.drill.script import StateChain, Script
 from geobot.drill.site import LocalSite, LogTail
 from geobot.drill.users import Endpoint, TurnRecord, Users
 from geobot.errors import CloudError
@@ -135,9 +135,10 @@ class Drill:
 
     async def _traffic(self, plan: Plan, injector: Injector, tail: LogTail) -> tuple[list[TurnRecord], float, float]:
         if not self.site.sample_bot:
-            self.warn("the deployed bot is your own ([bot] app): the drill checks that every turn is answered, "
-                      "not that state carried over (it knows only the sample bot's dialog)")
-        users = Users(self.site.endpoint, plan.users, self.prefix, script=Script if self.site.sample_bot else AnyReply)
+            self.note("the deployed bot is your own ([bot] app): the drill checks that every turn is answered and "
+                      "that the state it writes under a key holding the conversation's id carried over (X-Geobot-State); "
+                      "state kept elsewhere is not judged")
+        users = Users(self.site.endpoint, plan.users, self.prefix, script=Script if self.site.sample_bot else StateChain)
         started = time.time()
         ended = started + plan.duration
         talking = asyncio.create_task(users.run(ended))

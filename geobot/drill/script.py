@@ -17,8 +17,10 @@ the same reply either way; a repeated "yes" after a failed one may find the book
 made ("There is nothing to confirm yet."), which is accepted then, and the booking's
 reference is learnt from the next check, which must list it.
 
-A bot of the user's own (`[bot] app`) has a dialog the drill cannot know: `AnyReply` then
-only requires each turn to be answered, so lost state is not judged (the drill says so).
+A bot of the user's own (`[bot] app`) has a dialog the drill cannot know: `StateChain` then
+requires each turn to be answered and judges the state the bot writes through the contract
+(`context.write` under a key holding the conversation's id): each write must build on the etag
+of the conversation's previous write, or the state was lost.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from geobot.bot.dialog import QUESTIONS, summary
+from geobot.bot.statechain import Write
 
 CITIES = ("Paris", "London", "Rome", "Berlin", "Madrid", "Tokyo", "Seoul", "Singapore", "Amsterdam", "Vienna", "Lisbon")
 DAYS = ("today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -88,8 +91,9 @@ class Script:
         """The turn got no answer: the same text is said again."""
         self.retrying = True
 
-    def answered(self, replies: tuple[str, ...]) -> bool:
-        """Judge the replies to the current step; True if they continue the dialog, then move on."""
+    def answered(self, replies: tuple[str, ...], state: tuple[Write, ...] = ()) -> bool:
+        """Judge the replies to the current step; True if they continue the dialog, then move on. The
+        sample's dialog shows its state in its replies, so `state` is not needed."""
         assert self.booking is not None
         consistent = self._consistent(self.step_name, self.booking, replies)
         self.retrying = False
@@ -134,11 +138,16 @@ class Script:
 
 
 @dataclass
-class AnyReply:
-    """For a bot whose dialog is not the sample's: a turn continues the dialog when it is answered."""
+class StateChain:
+    """For a bot whose dialog is not the sample's: a turn continues the dialog when it is answered and
+    every write to the conversation's state builds on the last one the conversation saw
+    (geobot.bot.statechain). After a failed turn, which may have written before it failed, the next
+    write may build on an etag never seen."""
 
     rng: random.Random
     step: int = 0
+    last: dict[str, str] = field(default_factory=dict)  # key → the etag the conversation's last write returned
+    retrying: bool = False
 
     @property
     def step_name(self) -> str:
@@ -149,7 +158,13 @@ class AnyReply:
 
     def failed(self) -> None:
         """The same text is said again."""
+        self.retrying = True
 
-    def answered(self, replies: tuple[str, ...]) -> bool:
+    def answered(self, replies: tuple[str, ...], state: tuple[Write, ...] = ()) -> bool:
+        chained = True
+        for key, base, new in state:
+            chained &= self.retrying or key not in self.last or base == self.last[key]
+            self.last[key] = new
         self.step += 1
-        return bool(replies)
+        self.retrying = False
+        return bool(replies) and chained

@@ -20,7 +20,7 @@ from typing import Literal
 import aiohttp
 
 from geobot.chat.conversation import Conversation
-from geobot.drill.script import AnyReply, Script
+from geobot.drill.script import Script, StateChain
 
 Verdict = Literal["ok", "failed", "lost"]
 THINK = (0.5, 2.0)  # seconds between turns
@@ -55,7 +55,7 @@ class Users:
 
     def __init__(self, endpoint: Endpoint, count: int, prefix: str, *, seed: int = 0,
                  think: tuple[float, float] = THINK, timeout: float = 60.0,
-                 script: type[Script] | type[AnyReply] = Script) -> None:
+                 script: type[Script] | type[StateChain] = Script) -> None:
         self.endpoint = endpoint
         self.script = script
         self.names = [f"{prefix}-{index:03d}" for index in range(count)]
@@ -87,7 +87,7 @@ class Users:
                 verdict: Verdict = "failed"
                 script.failed()
             else:
-                verdict = "ok" if script.answered(turn.replies) else "lost"
+                verdict = "ok" if script.answered(turn.replies, turn.state) else "lost"
             self.records.append(TurnRecord(name, number, step, text, turn.started, turn.elapsed, turn.region,
                                            turn.status, turn.error, verdict))
             if verdict == "lost":

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geobot.nlu.lexv2 import BUILT_IN_SLOT_TYPES, to_lex
+from geobot.nlu.lexv2 import BUILT_IN_SLOT_TYPES, NONE_INTENT, problems, to_lex
 from geobot.nlu.model import Findings, LuisModel, load_model, read_json
 
 LOCAL_PREBUILTS = frozenset({"number"})
@@ -62,22 +62,43 @@ def dropped(model: LuisModel, target: str) -> list[str]:
     if model.roles and target != "azure":
         lines.append(f"{service} does not tell roles apart: {_some(map(repr, model.roles))} read as their entities")
     if target == "aws":
-        bot = to_lex(model)
-        slotted = dict.fromkeys(slot.entity for intent in bot.intents for slot in intent.slots)
-        if slotted:
-            lines.append(f"terraform/aws creates intents without slots (yet): the labels of {_some(map(repr, slotted))} "
-                         "are sample text only")
-        renamed = {original: lex for lex, original in bot.intent_names.items() if original != lex}
-        if renamed:
-            lines.append(f"Lex intent names: {_some(f'{name} → {lex}' for name, lex in renamed.items())} "
-                         "(the publish stage reports the mapping)")
+        lines += _lex_drops(model)
+    return lines
+
+
+def _lex_drops(model: LuisModel) -> list[str]:
+    """Labels Lex cannot slot, and the names Lex gives."""
+    lines = []
+    bot = to_lex(model)
+    slotted = {slot.entity for intent in bot.intents for slot in intent.slots}
+    typed = {*(e.name for e in model.lists), *model.learned, *(p for p in model.prebuilts if p in BUILT_IN_SLOT_TYPES)}
+    nested = dict.fromkeys(label.entity for u in model.utterances if u.intent != NONE_INTENT for label in u.labels
+                           if label.entity in typed - slotted)
+    if nested:
+        lines.append(f"Lex slots do not nest: the labels of {_some(map(repr, nested))} inside other labels stay sample text")
+    repeated = [text for intent in bot.intents for text in intent.repeated]
+    if repeated:
+        lines.append(f"a Lex slot holds one value: in {_some(map(repr, repeated))} the second label of an entity stays "
+                     "sample text")
+    renamed = {original: lex for lex, original in bot.intent_names.items() if original != lex}
+    if renamed:
+        lines.append(f"Lex intent names: {_some(f'{name} → {lex}' for name, lex in renamed.items())} "
+                     "(the publish stage reports the mapping)")
+    slots = [f"{slot.entity} → {slot.name} ({intent.name})" for intent in bot.intents for slot in intent.slots
+             if slot.name != slot.entity]
+    if slots:
+        lines.append(f"Lex slot names: {_some(slots)} (the publish stage reports the mapping)")
     return lines
 
 
 def _lex_problems(found: Findings, model: LuisModel) -> None:
-    """What Lex refuses to build: a sample utterance twice (in any intents), braces outside a slot."""
+    """What Lex refuses to build: a sample utterance twice (in any intents), braces outside a slot, and
+    what exceeds Lex's limits (`lexv2.problems`)."""
     seen: dict[str, str] = {}
-    for intent in to_lex(model).intents:
+    bot = to_lex(model)
+    for problem, needles in problems(bot):
+        found.add(problem, *needles)
+    for intent in bot.intents:
         for text in intent.utterances:
             key = text.strip().lower()
             if key in seen:

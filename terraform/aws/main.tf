@@ -1,7 +1,7 @@
 # geobot's AWS target: the pattern of the AWS post (multi-region Lex with Amazon Connect),
 # one configuration, one state, one provider for every region (aws 6.x `region` arguments).
 #
-#   module.bot[each]           per bot region: the Lex V2 bot, its locale and intents (DRAFT)
+#   module.bot[each]           per bot region: the Lex V2 bot, its locale, slot types, intents and slots (DRAFT)
 #   aws_dynamodb_table         the region map, a global table with a replica in every bot region
 #   iam.tf                     the Lex role and one least-privilege role per function kind
 #   module.health_check[each]  per bot region: health-check function, schedule, alarms
@@ -66,6 +66,8 @@ module "bot" {
   role_arn = aws_iam_role.lex.arn
   lex = {
     intents              = var.lex.intents
+    slot_types           = var.lex.slot_types
+    slots                = var.lex.slots
     locale_id            = var.lex.locale_id
     confidence_threshold = var.lex.confidence_threshold
     idle_session_ttl     = var.lex.idle_session_ttl

@@ -23,7 +23,7 @@ output "region_map" {
 }
 
 output "bots" {
-  description = "Per region, what geobot's publish stage needs to build the locale, create a version and point the alias alias_name at it with boto3 (lexv2-models: build_bot_locale, create_bot_version, create_bot_alias or update_bot_alias, each followed by its waiter; then, with connect_instance_id, connect associate_bot with the alias ARN, before the second apply creates the flow): bot_id, bot_name, locale_id, and the published alias_id/alias_arn once bot_alias_ids holds it (null before)."
+  description = "Per region, what geobot's publish stage needs to build the locale, create a version and point the alias alias_name at it with boto3 (lexv2-models: build_bot_locale, create_bot_version, create_bot_alias or update_bot_alias, each followed by its waiter; then, with connect_instance_id, connect associate_bot with the alias ARN, before the second apply creates the flow): bot_id, bot_name, locale_id, intents (each intent's id and its slots' ids, for the samples and slot priorities publish sets before it builds), and the published alias_id/alias_arn once bot_alias_ids holds it (null before)."
   value = {
     for region in local.ordered_regions : region => {
       bot_id     = module.bot[region].bot_id
@@ -32,6 +32,7 @@ output "bots" {
       alias_name = var.lex.alias_name
       alias_id   = lookup(var.bot_alias_ids, region, null)
       alias_arn  = lookup(local.alias_arns, region, null)
+      intents    = module.bot[region].intents
     }
   }
 }

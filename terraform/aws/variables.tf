@@ -157,9 +157,14 @@ variable "region_check_cache_seconds" {
 }
 
 variable "lex" {
-  description = "The Lex V2 bot of every region, translated by geobot from the configured language model ([bot] model, LUIS or CLU JSON): intents maps each intent name (mapped to Lex's naming rules) to its sample utterances (LUIS's None intent becomes Lex's built-in FallbackIntent, so it is left out). locale_id, the NLU confidence threshold below which Lex answers FallbackIntent, the session TTL in seconds, the Polly voice Amazon Connect speaks with, and alias_name, the alias geobot's publish stage creates."
+  description = "The Lex V2 bot of every region, translated by geobot from the configured language model ([bot] model, LUIS or CLU JSON): intents maps each intent name (mapped to Lex's naming rules) to its sample utterances as written (LUIS's None intent becomes Lex's built-in FallbackIntent, so it is left out); the publish stage gives them their {Slot} references. slot_types: per custom slot type (a closed list or a learned entity), its values with their synonyms and its resolution (TopResolution: the canonical value; OriginalValue: what was said). slots: per slot (named uniquely within the bot), its intent, its slot type (a key of slot_types or a built-in AMAZON.* type) and its priority in that intent. locale_id, the NLU confidence threshold below which Lex answers FallbackIntent, the session TTL in seconds, the Polly voice Amazon Connect speaks with, and alias_name, the alias geobot's publish stage creates."
   type = object({
-    intents              = map(list(string))
+    intents = map(list(string))
+    slot_types = optional(map(object({
+      resolution = string
+      values     = list(object({ value = string, synonyms = list(string) }))
+    })), {})
+    slots                = optional(map(object({ intent = string, slot_type = string, priority = number })), {})
     locale_id            = optional(string, "en_US")
     confidence_threshold = optional(number, 0.4)
     idle_session_ttl     = optional(number, 300)
@@ -186,6 +191,26 @@ variable "lex" {
   validation {
     condition     = length(distinct(flatten([for utterances in values(var.lex.intents) : [for u in utterances : lower(trimspace(u))]]))) == length(flatten(values(var.lex.intents)))
     error_message = "lex.intents: every sample utterance must be unique across all intents (Lex refuses to build a locale with duplicates)."
+  }
+
+  validation {
+    condition     = alltrue([for name in concat(keys(var.lex.slot_types), keys(var.lex.slots)) : can(regex("^([A-Za-z0-9][_-]?){1,100}$", name))])
+    error_message = "lex.slot_types and lex.slots must be named by 1-100 letters and digits with single hyphens or underscores between them."
+  }
+
+  validation {
+    condition     = length(distinct([for name in keys(var.lex.slots) : lower(name)])) == length(var.lex.slots)
+    error_message = "lex.slots: slot names must be unique within the bot, without case (Lex's CreateSlot)."
+  }
+
+  validation {
+    condition     = alltrue([for t in values(var.lex.slot_types) : contains(["TopResolution", "OriginalValue"], t.resolution) && length(t.values) > 0 && alltrue([for v in t.values : length(v.value) >= 1 && length(v.value) <= 140 && alltrue([for s in v.synonyms : length(s) >= 1 && length(s) <= 140])])])
+    error_message = "every slot type in lex.slot_types needs at least one value, each value and synonym 1-140 characters, and a resolution of TopResolution or OriginalValue."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.lex.slots) : contains(keys(var.lex.intents), s.intent) && (startswith(s.slot_type, "AMAZON.") || contains(keys(var.lex.slot_types), s.slot_type)) && s.priority >= 0 && s.priority <= 100])
+    error_message = "every slot in lex.slots must name an intent of lex.intents, a slot type of lex.slot_types or a built-in AMAZON.* type, and a priority from 0 to 100."
   }
 
   validation {

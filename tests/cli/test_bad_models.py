@@ -80,6 +80,10 @@ CASES = {
                                         "utterance 'find the station': entity 'Place' has offset/length outside the text"),
     "on aws, an utterance in two intents": Bad(luis, lambda d: d["utterances"].append({"text": "Stop ", "intent": "Utilities.Help", "entities": []}),
                                                "utterance 'Stop ' is an example of Utilities.Stop and of Utilities.Help", "aws"),
+    "on aws, a slot value over 140 characters": Bad(luis, lambda d: d["closedLists"][0]["subLists"].append({"canonicalForm": "x" * 141, "list": []}),
+                                                    "entity Places.PlaceType: value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... has 141 characters: Lex allows 140", "aws"),
+    "on aws, an utterance over 500 characters": Bad(luis, lambda d: d["utterances"].append({"text": "stop " + "y" * 500, "intent": "Utilities.Stop", "entities": []}),
+                                                    "has 505 characters: Lex allows 500", "aws"),
     "on aws, braces in an utterance": Bad(luis, lambda d: d["utterances"].append({"text": "stop {now}", "intent": "Utilities.Stop", "entities": []}),
                                           "utterance 'stop {now}': Lex reads braces as a slot reference", "aws"),
 }

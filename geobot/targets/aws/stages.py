@@ -1,7 +1,8 @@
 """The AWS target's stages after preflight: two applies of one configuration around the publishing.
 
 bots       terraform/aws without bot_alias_ids: the bots in DRAFT, the region map, the Lex role.
-publish    per region in parallel: build, version, alias (lex.py); list the aliases in Connect.
+publish    per region in parallel: each intent's samples and slot priorities (intents.py), then
+           build, version, alias (lex.py); list the aliases in Connect.
 functions  terraform/aws again, with the alias ids and the functions' zip: the health checks and
            their schedules and alarms, the region check, the Connect flow. Nothing that calls a
            bot exists before its alias does.
@@ -35,7 +36,8 @@ from geobot.targets.aws.clients import AwsSession
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
 from geobot.targets.aws.lambdas import invoke
-from geobot.targets.aws.lex import bots_of, publish, unpublish
+from geobot.targets.aws.intents import arrange, intent_ids
+from geobot.targets.aws.lex import Published, bots_of, publish, unpublish
 from geobot.targets.aws.preflight import STATE
 from geobot.targets.aws.variables import lex_bot, render_variables
 from geobot.targets.infra import TerraformStage
@@ -85,8 +87,10 @@ class Infrastructure(TerraformStage):
     def preview(self, ctx: StageContext) -> str | None:
         """Offline: a plan of hashicorp/aws needs credentials, the variables do not."""
         variables = self.render(ctx)
-        intents = variables["lex"]["intents"]
-        variables["lex"] = {**variables["lex"], "intents": {name: f"{len(u)} utterances" for name, u in intents.items()}}
+        lex = variables["lex"]
+        variables["lex"] = {**lex, "intents": {name: f"{len(u)} utterances" for name, u in lex["intents"].items()},
+                            "slot_types": {name: f"{len(t['values'])} values, {t['resolution']}"
+                                           for name, t in lex["slot_types"].items()}}
         return "variables (no secret is a variable): " + json.dumps(variables, indent=2).replace("\n", "\n      ")
 
 
@@ -120,27 +124,41 @@ class Functions(Infrastructure):
 
 class Publish(Stage):
     name = "publish"
-    description = "build each region's bot, publish a version and point the alias at it; list the aliases in Connect"
+    description = ("set each intent's samples and slot priorities, build each region's bot, publish a version and "
+                   "point the alias at it; list the aliases in Connect")
 
     def __init__(self, config: Config, session: Session) -> None:
         self.config = config
         self.session = session
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
-        bots = {region: vars(bot) for region, bot in bots_of(dict(ctx.output_of(STATE))).items()}
-        model = fingerprint(lex_bot(self.config).utterances())
-        return {"bots": bots, "model": model, "connect_instance_id": self.config.aws.connect_instance_id}
+        outputs = dict(ctx.output_of(STATE))
+        bots = {region: vars(bot) for region, bot in bots_of(outputs).items()}
+        intents = {region: (outputs["bots"][region].get("intents") or {}) for region in bots}
+        model = lex_bot(self.config)
+        return {"bots": bots, "intents": intents, "model": fingerprint([model.samples(), model.slot_names]),
+                "connect_instance_id": self.config.aws.connect_instance_id}
 
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         bots = bots_of(dict(ctx.output_of(STATE)))
         if not bots:
             raise CloudError("the bots stage has output no bots", "the bots stage must pass first")
         session = self.session()
-        done = each_region(list(bots), lambda region: publish(session.api("lexv2-models", region), bots[region], ctx.note))
+        model = lex_bot(self.config)
+        outputs_of_bots = dict(ctx.output_of(STATE))
+
+        def region_publish(region: str) -> Published:
+            lex = session.api("lexv2-models", region)
+            updated = arrange(lex, bots[region], intent_ids(outputs_of_bots, region), model)
+            if updated:
+                ctx.note(f"{region}: samples and slot priorities set in {len(updated)} intents")
+            return publish(lex, bots[region], ctx.note)
+
+        done = each_region(list(bots), region_publish)
         arns = {region: alias_arn(ctx, region, bots[region].bot_id, p.alias_id) for region, p in done.items()}
         outputs: dict[str, Any] = {"alias_ids": {region: p.alias_id for region, p in done.items()}, "alias_arns": arns,
                                    "versions": {region: p.version for region, p in done.items()},
-                                   "intent_names": lex_bot(self.config).intent_names}
+                                   "intent_names": model.intent_names, "slot_names": model.slot_names}
         instance = self.config.aws.connect_instance_id
         if instance:
             changes = connect.associate(session.api("connect", self.config.global_region), instance, arns.values())

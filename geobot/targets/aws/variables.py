@@ -31,6 +31,20 @@ def expected_intent(config: Config, bot: LexBot) -> str | None:
     return next((lex for lex, original in bot.intent_names.items() if wanted in (lex, original)), None)
 
 
+def lex_variable(bot: LexBot) -> dict[str, Any]:
+    """var.lex: the intents with their samples as written, the slot types and the slots (keyed by their
+    names, which are unique within the bot)."""
+    return {
+        "intents": bot.utterances(),
+        "slot_types": {t.name: {"resolution": t.resolution,
+                                "values": [{"value": v, "synonyms": list(s)} for v, s in t.values]}
+                       for t in bot.slot_types},
+        "slots": {slot.name: {"intent": intent.name, "slot_type": slot.slot_type, "priority": slot.priority}
+                  for intent in bot.intents for slot in intent.slots},
+        "locale_id": bot.locale_id,
+    }
+
+
 def render_variables(config: Config, functions_zip: Path, alias_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`alias_ids` empty: the first apply (bots, table, Lex role); given: everything that calls a bot too."""
     aws = config.aws
@@ -52,7 +66,7 @@ def render_variables(config: Config, functions_zip: Path, alias_ids: Mapping[str
             "failback_after": aws.failback_after,
             "failback": aws.failback,
         },
-        "lex": {"intents": bot.utterances(), "locale_id": bot.locale_id},
+        "lex": lex_variable(bot),
         "bot_alias_ids": dict(alias_ids or {}),
         "functions_zip": str(functions_zip),
         "connect_instance_id": aws.connect_instance_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from geobot.chat.conversation import Conversation
+from geobot.drill.script import StateChain
 from tests.unit.bot.helpers import ROOT, drill, health, make_vault, say, serve, texts
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -136,3 +139,32 @@ def test_the_secret_reader_reads_the_vault(tmp_path: Path) -> None:
 
     assert texts(asyncio.run(scenario())[2]) == ["bonjour"]
 
+
+
+def test_each_turn_tells_what_it_wrote_so_the_drill_sees_state_carried_over_or_lost(tmp_path: Path) -> None:
+    """The echo bot keeps its count under echo|<conversation id>: in a region sharing the store the
+    next write builds on the last; in a region whose store lacks it (a replica that lost the write)
+    it starts over, and the drill's judge calls that lost state."""
+    model = {"geobot-language-model": str(ECHO / "echo.luis.json")}
+    shared = {**model, "geobot-store-url": f"sqlite://{tmp_path / 'shared.db'}"}
+    west, east = make_vault(tmp_path / "west", **shared), make_vault(tmp_path / "east", **shared)
+    elsewhere = make_vault(tmp_path / "lost", **model, **{"geobot-store-url": f"sqlite://{tmp_path / 'other.db'}"})
+
+    async def scenario():
+        async with serve(west, "west", str(ECHO)) as w, serve(east, "east", str(ECHO)) as e, \
+                serve(elsewhere, "lost", str(ECHO)) as lost, aiohttp.ClientSession() as http:
+            first = Conversation(http, w)
+            turns = [await first.say("hello")]
+            for base in (e, lost):
+                other = Conversation(http, base)
+                other.id = first.id  # the same conversation, answered by another region
+                turns.append(await other.say("the sky is blue"))
+            return first.id, turns
+
+    conversation, turns = asyncio.run(scenario())
+    key = f"echo|{conversation}"
+    (_, before, first), (_, after_west, second), (_, lost_base, _) = (t.state[0] for t in turns)
+    assert [t.state[0][0] for t in turns] == [key] * 3 and [t.region for t in turns] == ["west", "east", "lost"]
+    assert (before, after_west, lost_base) == (None, first, None)
+    judge = StateChain(random.Random(0))
+    assert [judge.answered(t.replies, t.state) for t in turns] == [True, True, False]

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from geobot.bot import dialog
-from geobot.drill.script import NOTHING_TO_CONFIRM, STEPS, Booking, Script
+from geobot.drill.script import NOTHING_TO_CONFIRM, STEPS, Booking, Script, StateChain
 from geobot.nlu.model import default_model_path
 from geobot.nlu.recognizer import LocalRecognizer
 
@@ -91,3 +91,34 @@ def test_a_failed_turn_is_said_again() -> None:
 def test_today_and_tomorrow_are_said_without_on() -> None:
     assert Booking(1, "Seoul", "tomorrow", "noon").says("day") == "tomorrow"
     assert Booking(1, "Seoul", "monday", "noon").says("day") == "on monday"
+
+
+KEY = "echo|conv-1"
+
+
+def test_a_users_bot_keeps_state_when_each_write_builds_on_the_last() -> None:
+    chain = StateChain(random.Random(1))
+    assert chain.answered(("hello",), ((KEY, None, "e1"),))
+    assert chain.answered(("again",), ((KEY, "e1", "e2"),))
+    assert chain.answered(("no write",))
+    assert chain.answered(("and again",), ((KEY, "e2", "e3"),))
+
+
+@pytest.mark.parametrize("base", [None, "e1"])  # the conversation started over, or an older state was read
+def test_a_write_that_does_not_build_on_the_last_lost_state(base: str | None) -> None:
+    chain = StateChain(random.Random(1))
+    chain.answered(("hello",), ((KEY, None, "e1"),))
+    chain.answered(("again",), ((KEY, "e1", "e2"),))
+    assert not chain.answered(("hello",), ((KEY, base, "e9"),))
+
+
+def test_after_a_failed_turn_the_write_it_may_have_made_is_accepted_once() -> None:
+    chain = StateChain(random.Random(1))
+    chain.answered(("hello",), ((KEY, None, "e1"),))
+    chain.failed()  # it wrote e2, then died before answering
+    assert chain.answered(("again",), ((KEY, "e2", "e3"),))
+    assert not chain.answered(("again",), ((KEY, "e2", "e4"),))
+
+
+def test_an_unanswered_turn_is_not_a_continued_dialog() -> None:
+    assert not StateChain(random.Random(1)).answered((), ((KEY, None, "e1"),))

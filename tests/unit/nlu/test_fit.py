@@ -27,10 +27,11 @@ def test_the_sample_model_fits_local_and_azure_whole() -> None:
     ("aws", ["Lex V2 has no patterns: 'how far is {Places.AbsoluteLocation}[?]' dropped",
              "Lex V2 has no phrase lists: 'Places.Nearby' dropped",
              "Lex V2 has no equivalent of the prebuilt 'ordinal': dropped",
-             "terraform/aws creates intents without slots (yet): the labels of 'Places.PlaceType', "
-             "'Places.AbsoluteLocation' are sample text only",
              "Lex intent names: Utilities.Stop → Utilities_Stop, Utilities.Help → Utilities_Help, "
-             "Places.FindPlace → Places_FindPlace and 2 more (the publish stage reports the mapping)"]),
+             "Places.FindPlace → Places_FindPlace and 2 more (the publish stage reports the mapping)",
+             "Lex slot names: Places.PlaceType → Places_PlaceType (Places_FindPlace), Places.AbsoluteLocation → "
+             "Places_AbsoluteLocation (Places_FindPlace), Places.AbsoluteLocation → Places_AbsoluteLocation_2 "
+             "(Places_GetDistance) (the publish stage reports the mapping)"]),
 ])
 def test_each_target_says_what_it_drops(target: str, expected: list[str]) -> None:
     assert check(fixture_model("4.0.0"), target).warnings == tuple(f"places.luis-4.0.0.json: {w}" for w in expected)

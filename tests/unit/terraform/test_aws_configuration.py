@@ -303,6 +303,29 @@ def test_bots_exist_in_every_region_and_the_rest_once_published(root: Configurat
     assert root.locals["connect"] == "${local.published && var.connect_instance_id != null}"
 
 
+def test_the_bots_slot_types_and_slots_come_from_var_lex_and_publish_owns_samples_and_priorities(
+        configs: dict[str, Configuration], root: Configuration) -> None:
+    """Slot types → intents → slots is the order the provider can create; the cycle slot ↔ slot_priority is
+    broken by the publish stage (geobot/targets/aws/intents.py), so Terraform ignores what it sets."""
+    lex = {m.name: m.body for m in root.of("module")}["bot"]["lex"]
+    assert (lex["slot_types"], lex["slots"]) == ("${var.lex.slot_types}", "${var.lex.slots}")
+    bot = configs["modules/bot"]
+    slot_type = one(bot, "resource", "aws_lexv2models_slot_type", "this").body
+    assert slot_type["for_each"] == "${var.lex.slot_types}"
+    assert slot_type["value_selection_setting"] == [{"resolution_strategy": "${each.value.resolution}"}]
+    slot = one(bot, "resource", "aws_lexv2models_slot", "this").body
+    assert slot["for_each"] == "${var.lex.slots}" and slot["name"] == "${each.key}"
+    assert slot["intent_id"] == "${aws_lexv2models_intent.this[each.value.intent].intent_id}"
+    assert "aws_lexv2models_slot_type.this[each.value.slot_type].slot_type_id" in slot["slot_type_id"]
+    assert slot["value_elicitation_setting"] == [{"slot_constraint": "Optional"}]
+    intent = one(bot, "resource", "aws_lexv2models_intent", "this").body
+    assert intent["lifecycle"] == [{"ignore_changes": ["sample_utterance", "slot_priority"]}]
+    assert "slot_priority" not in intent and "depends_on" not in slot  # no cycle for Terraform to refuse
+    ids = one(bot, "output", "", "intents").body["value"]
+    assert "intent_id = intent.intent_id" in ids and "aws_lexv2models_slot.this[slot].slot_id" in ids
+    assert "intents = module.bot[region].intents" in one(root, "output", "", "bots").body["value"]
+
+
 def test_every_reference_resolves(configs: dict[str, Configuration]) -> None:
     """What `terraform validate` would catch first, without the aws provider: undeclared
     variables, locals, resources, data sources, module arguments and module outputs."""

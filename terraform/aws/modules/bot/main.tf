@@ -1,7 +1,15 @@
-# One region's Lex V2 bot: the bot, its locale and intents, all in the DRAFT version.
-# Terraform stops there. Building the locale, creating a version and pointing the alias at it
-# are geobot's publish stage (boto3 with waiters): the aws provider has no Lex V2 alias
+# One region's Lex V2 bot: the bot, its locale, slot types, intents and slots, all in the DRAFT
+# version. Terraform stops there. Building the locale, creating a version and pointing the alias
+# at it are geobot's publish stage (boto3 with waiters): the aws provider has no Lex V2 alias
 # resource, and a version can only be made from a built locale, which no resource builds.
+#
+# Slot types → intents → slots is the order the provider can create. An intent's slot priorities
+# name its slots' ids and a slot needs its intent's id, a cycle in Terraform (hashicorp/
+# terraform-provider-aws issues 36863 and 39948), and a sample utterance's {Slot} reference
+# names a slot that exists only after its intent. So Terraform creates each intent with its
+# samples as written, and the publish stage, before it builds, gives each intent its samples
+# with {Slot} references and its slot priorities (geobot/targets/aws/intents.py). From then on
+# those two belong to the publish stage, so Terraform ignores them (docs/aws.md).
 
 resource "aws_lexv2models_bot" "this" {
   region                      = var.region
@@ -30,9 +38,38 @@ resource "aws_lexv2models_bot_locale" "this" {
   }
 }
 
-# No slots yet: geobot's converter (geobot/nlu/lexv2.py) derives them from entity labels, but
-# they are not declared here, and `geobot plan` warns that labels stay sample text. The health
-# check only needs the recognized intent and its confidence.
+# A closed list (TopResolution: Lex answers the canonical value) or a learned entity's labelled
+# phrases (OriginalValue: Lex answers what the caller said).
+resource "aws_lexv2models_slot_type" "this" {
+  for_each = var.lex.slot_types
+
+  region      = var.region
+  bot_id      = aws_lexv2models_bot.this.id
+  bot_version = "DRAFT"
+  locale_id   = aws_lexv2models_bot_locale.this.locale_id
+  name        = each.key
+
+  dynamic "slot_type_values" {
+    for_each = each.value.values
+    content {
+      sample_value {
+        value = slot_type_values.value.value
+      }
+
+      dynamic "synonyms" {
+        for_each = slot_type_values.value.synonyms
+        content {
+          value = synonyms.value
+        }
+      }
+    }
+  }
+
+  value_selection_setting {
+    resolution_strategy = each.value.resolution
+  }
+}
+
 resource "aws_lexv2models_intent" "this" {
   for_each = var.lex.intents
 
@@ -47,5 +84,28 @@ resource "aws_lexv2models_intent" "this" {
     content {
       utterance = sample_utterance.value
     }
+  }
+
+  lifecycle {
+    # The publish stage sets both once the slots exist (see the top of this file).
+    ignore_changes = [sample_utterance, slot_priority]
+  }
+}
+
+# Optional slots, filled from what the caller says; no prompt, so Lex adds no default prompt
+# attempts that the provider would then report as a change on every plan.
+resource "aws_lexv2models_slot" "this" {
+  for_each = var.lex.slots
+
+  region       = var.region
+  bot_id       = aws_lexv2models_bot.this.id
+  bot_version  = "DRAFT"
+  locale_id    = aws_lexv2models_bot_locale.this.locale_id
+  intent_id    = aws_lexv2models_intent.this[each.value.intent].intent_id
+  name         = each.key
+  slot_type_id = startswith(each.value.slot_type, "AMAZON.") ? each.value.slot_type : aws_lexv2models_slot_type.this[each.value.slot_type].slot_type_id
+
+  value_elicitation_setting {
+    slot_constraint = "Optional"
   }
 }

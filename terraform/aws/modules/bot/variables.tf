@@ -14,9 +14,14 @@ variable "role_arn" {
 }
 
 variable "lex" {
-  description = "The root module's var.lex: intents with their sample utterances, locale, NLU threshold, session TTL and voice."
+  description = "The root module's var.lex: intents with their sample utterances, slot types, slots, locale, NLU threshold, session TTL and voice."
   type = object({
-    intents              = map(list(string))
+    intents = map(list(string))
+    slot_types = map(object({
+      resolution = string
+      values     = list(object({ value = string, synonyms = list(string) }))
+    }))
+    slots                = map(object({ intent = string, slot_type = string, priority = number }))
     locale_id            = string
     confidence_threshold = number
     idle_session_ttl     = number

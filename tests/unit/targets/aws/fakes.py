@@ -17,7 +17,9 @@ from typing import Any
 from botocore.response import StreamingBody
 from botocore.stub import ANY
 
+from geobot.nlu.lexv2 import LexBot
 from geobot.targets.aws.lex import DESCRIPTION
+from geobot.targets.aws.variables import lex_bot, lex_variable
 from geobot.terraform.binary import find
 from geobot.terraform.engine import Outputs, SavedPlan
 from geobot.terraform.events import ChangeSummary
@@ -36,6 +38,14 @@ def alias_arn(region: str) -> str:
     return f"arn:aws:lex:{region}:{ACCOUNT}:bot-alias/{BOT_IDS[region]}/{ALIAS_IDS[region]}"
 
 
+def intent_ids(lex: dict[str, Any]) -> dict[str, Any]:
+    """The ids Lex would assign: INTENT0001 ... in the order of lex.intents, SLOT000001 ... in the order of lex.slots."""
+    slots = list(lex.get("slots") or {})
+    return {name: {"intent_id": f"INTENT{number:04d}",
+                   "slots": {slot: f"SLOT{slots.index(slot) + 1:06d}" for slot in slots if lex["slots"][slot]["intent"] == name}}
+            for number, name in enumerate(lex["intents"], start=1)}
+
+
 def outputs(variables: dict[str, Any]) -> dict[str, Any]:
     """terraform/aws's outputs for an apply of `variables`."""
     regions = sorted(variables["regions"], key=lambda r: variables["regions"][r]["priority"])
@@ -48,7 +58,8 @@ def outputs(variables: dict[str, Any]) -> dict[str, Any]:
         "region_map": {"table_name": variables["names"]["dynamodb_table"], "table_arn": "arn:table", "write_region": home,
                        "replica_regions": regions, "key": "connectRegion", "item_key": home},
         "bots": {r: {"bot_id": BOT_IDS[r], "bot_name": variables["regions"][r]["names"]["lex_bot"], "locale_id": "en_US",
-                     "alias_name": "live", "alias_id": ids.get(r), "alias_arn": alias_arn(r) if published else None}
+                     "alias_name": "live", "alias_id": ids.get(r), "alias_arn": alias_arn(r) if published else None,
+                     "intents": intent_ids(variables["lex"])}
                  for r in regions},
         "published": published,
         "health_checks": {r: {"function_name": variables["regions"][r]["names"]["health_check_function"],
@@ -124,8 +135,26 @@ def expect_preflight(stubbed: Stubbed, names_free: bool = True, connect: bool = 
                            {"botSummaries": []})
 
 
-def expect_publish(stubbed: Stubbed, region: str, version: str = "1") -> None:
-    """The calls of a first publish in `region`: build, version, create the alias."""
+def expect_arrange(stubbed: Stubbed, region: str, model: LexBot) -> None:
+    """Each intent described as Terraform created it (its samples as written, no slot priorities); where the
+    model has {slot} references or slots, the update that sets them."""
+    draft = {"botId": BOT_IDS[region], "botVersion": "DRAFT", "localeId": "en_US"}
+    for intent, ids in zip(model.intents, intent_ids(lex_variable(model)).values(), strict=True):
+        where = {**draft, "intentId": ids["intent_id"]}
+        created = {**where, "intentName": intent.name, "sampleUtterances": [{"utterance": u} for u in intent.utterances]}
+        stubbed.expect("lexv2-models", region, "describe_intent", where, {**created, "creationDateTime": WHEN})
+        if intent.slots or intent.samples != intent.utterances:
+            stubbed.expect("lexv2-models", region, "update_intent", {
+                **created, "sampleUtterances": [{"utterance": u} for u in intent.samples],
+                "slotPriorities": [{"priority": s.priority, "slotId": ids["slots"][s.name]} for s in intent.slots]}, where)
+
+
+def expect_publish(stubbed: Stubbed, region: str, version: str = "1", model: LexBot | None = None) -> None:
+    """The calls of a first publish in `region`: the intents' samples and slot priorities (of `model`, by
+    default the sample's, which has no slots), build, version, create the alias."""
+    from geobot import config as configuration
+
+    expect_arrange(stubbed, region, model or lex_bot(configuration.load(None, {}, {"target": "aws"})))
     ids = {"botId": BOT_IDS[region]}
     draft = {**ids, "botVersion": "DRAFT", "localeId": "en_US"}
     lex = ("lexv2-models", region)

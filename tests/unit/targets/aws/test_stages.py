@@ -19,11 +19,15 @@ from geobot.pipeline.model import Note
 from geobot.pipeline.runner import Runner
 from geobot.pipeline.stage import StageContext
 from geobot.targets.aws.package import build_functions
-from geobot.targets.aws.stages import Functions, Infrastructure, Online, Smoke
+from geobot.targets.aws.stages import Functions, Infrastructure, Online, Publish, Smoke
 from geobot.targets.aws.target import AwsTarget
+from geobot.targets.aws.variables import lex_bot, render_variables
+
+from tests.models import fixture_model
 
 from .conftest import Stubbed
 from .fakes import (
+    ACCOUNT,
     ALIAS_IDS,
     INSTANCE,
     PRIMARY,
@@ -59,8 +63,6 @@ def runner(directory: Path) -> Runner:
 
 def deployed(config: Config) -> dict[str, Any]:
     """The outputs a finished deploy journals, as later stages and destroy read them."""
-    from geobot.targets.aws.variables import render_variables
-
     published = outputs(render_variables(config, Path("/state/functions.zip"), ALIAS_IDS))
     return {
         "preflight": {"account": "123456789012", "partition": "aws"},
@@ -118,6 +120,22 @@ def test_a_deploy_applies_the_functions_only_after_every_alias_exists_and_smokes
     assert result["online"] == {"regions": {PRIMARY: "healthy", SECONDARY: "healthy"}, "active": PRIMARY}
     assert result["smoke"]["region"] == PRIMARY
     assert (tmp_path / "functions.zip").read_bytes() == build_functions().data
+
+
+def test_publish_gives_a_users_intents_their_slots_before_it_builds(stubbed: Stubbed, tmp_path: Path) -> None:
+    (tmp_path / "geobot.toml").write_text(f'[bot]\nmodel = "{fixture_model("7.0.0")}"\n[aws]\ntest_utterance = "stop"\n'
+                                          'expected_intent = "Utilities.Stop"\n')
+    config = configuration.load(tmp_path / "geobot.toml", {}, {"target": "aws"})
+    for region in (PRIMARY, SECONDARY):
+        expect_publish(stubbed, region, model=lex_bot(config))
+    bots = outputs(render_variables(config, Path("/state/functions.zip")))
+    result = Publish(config, stubbed).run(context(tmp_path, {"preflight": {"account": ACCOUNT, "partition": "aws"}, "bots": bots}))
+    stubbed.verify()
+    for region in (PRIMARY, SECONDARY):
+        steps = [call[2] for call in stubbed.calls if call[1] == region]
+        assert steps.count("UpdateIntent") == 2 and steps.index("UpdateIntent") < steps.index("BuildBotLocale")
+    assert result["slot_names"]["Places_GetDistance"] == {"Places_AbsoluteLocation_2": "Places.AbsoluteLocation"}
+    assert result["intent_names"]["Places_FindPlace"] == "Places.FindPlace"
 
 
 def test_the_functions_never_apply_before_publish_has_handed_back_the_aliases(tmp_path: Path) -> None:

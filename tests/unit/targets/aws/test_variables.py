@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +133,54 @@ def test_terraform_accepts_the_bot_of_a_users_model_with_dotted_names(contract_d
     assert variables["probe"]["expected_intent"] == "Utilities_Stop"
     done = plan(contract_dir, variables)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def slotted_config(tmp_path: Path) -> Config:
+    """The places model with a learned (Places.AbsoluteLocation), a list (Places.PlaceType) and a prebuilt (number) label."""
+    raw = json.loads(fixture_model("7.0.0").read_text())
+    text = "find a cafe with 2 seats near the harbour"
+    spans = [("Places.PlaceType", "cafe"), ("number", "2"), ("Places.AbsoluteLocation", "the harbour")]
+    raw["utterances"].append({"text": text, "intent": "Places.FindPlace", "entities": [
+        {"entity": e, "startPos": text.index(p), "endPos": text.index(p) + len(p) - 1, "children": []} for e, p in spans]})
+    (tmp_path / "model.json").write_text(json.dumps(raw))
+    toml = tmp_path / "geobot.toml"
+    toml.write_text('[bot]\nmodel = "model.json"\n[aws]\ntest_utterance = "stop"\nexpected_intent = "Utilities.Stop"\n')
+    return configuration.load(toml, {}, {"target": "aws"})
+
+
+def test_a_users_entities_become_slot_types_and_slots_of_their_intents(tmp_path: Path) -> None:
+    lex = render_variables(slotted_config(tmp_path), ZIP)["lex"]
+    assert lex["slots"]["Places_PlaceType"] == {"intent": "Places_FindPlace", "slot_type": "Places_PlaceType", "priority": 1}
+    find = sorted((s["priority"], name) for name, s in lex["slots"].items() if s["intent"] == "Places_FindPlace")
+    assert [name for _, name in find] == ["Places_PlaceType", "Places_AbsoluteLocation", "Places_Address", "number"]
+    assert lex["slots"]["number"]["slot_type"] == "AMAZON.Number"
+    assert lex["slots"]["Places_AbsoluteLocation_2"]["intent"] == "Places_GetDistance"
+    assert lex["slot_types"]["Places_PlaceType"]["resolution"] == "TopResolution"
+    assert {"value": "cafe", "synonyms": ["coffee shop", "coffee house"]} in lex["slot_types"]["Places_PlaceType"]["values"]
+    assert lex["slot_types"]["Places_AbsoluteLocation"]["resolution"] == "OriginalValue"
+    assert {"value": "the harbour", "synonyms": []} in lex["slot_types"]["Places_AbsoluteLocation"]["values"]
+    assert "find a cafe with 2 seats near the harbour" in lex["intents"]["Places_FindPlace"]  # as written: publish slots it
+
+
+def test_terraform_accepts_the_slots_of_a_users_model(contract_dir: Path, tmp_path: Path) -> None:
+    variables = render_variables(slotted_config(tmp_path), ZIP)
+    assert variables["lex"]["slots"]
+    done = plan(contract_dir, variables)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("defect", "message"), [
+    (lambda lex: lex["slots"]["number"].update(intent="Places_Rate"), "every slot in lex.slots must name an intent"),
+    (lambda lex: lex["slots"]["number"].update(slot_type="Number"), "every slot in lex.slots must name an intent"),
+    (lambda lex: lex["slot_types"]["Places_PlaceType"]["values"].append({"value": "x" * 141, "synonyms": []}),
+     "each value and synonym 1-140 characters"),
+    (lambda lex: lex["slots"].update(NUMBER=lex["slots"]["number"]), "slot names must be unique within the bot"),
+    (lambda lex: lex["slot_types"].update({"Places.Kind": lex["slot_types"]["Places_PlaceType"]}),
+     "lex.slot_types and lex.slots must be named by 1-100 letters"),
+])
+def test_terraform_refuses_slots_lex_would_refuse(contract_dir: Path, tmp_path: Path,
+                                                  defect: Callable[[dict[str, Any]], None], message: str) -> None:
+    variables = render_variables(slotted_config(tmp_path), ZIP)
+    defect(variables["lex"])
+    done = plan(contract_dir, variables)
+    assert done.returncode != 0 and message in " ".join((done.stdout + done.stderr).split()), done.stdout + done.stderr
