@@ -21,14 +21,16 @@ from geobot.rollout.machine import Rollout, choose_mode
 from geobot.targets.azure.clients import AzureClients
 from geobot.targets.azure.rollout import IN_FLIGHT, HealthCheck, drain_seconds
 from geobot.targets.local.rollout import check_seconds
-from geobot.targets.parallel import each_region
 
 
 class _Update:
-    """The driver's updater: `give` a region what is wanted, then ask its deep health check."""
+    """The driver's updater: `give` one region what is wanted, then ask its deep health check."""
 
-    def __init__(self, give: Callable[[str], None], check: HealthCheck) -> None:
-        self.update, self.check = give, check.check
+    def __init__(self, give: Callable[[Sequence[str]], None], check: HealthCheck) -> None:
+        self.give, self.check = give, check.check
+
+    def update(self, region: str) -> None:
+        self.give([region])
 
 
 def have_from(progress: Any, last: Mapping[str, str]) -> dict[str, str]:
@@ -37,8 +39,9 @@ def have_from(progress: Any, last: Mapping[str, str]) -> dict[str, str]:
 
 
 def update_regions(ctx: StageContext, config: Config, clients: AzureClients, regions: Sequence[str],
-                   have: Mapping[str, str], wanted: str, give: Callable[[str], Any], what: str) -> dict[str, Any]:
-    """Give every region `wanted` through `give(region)`; {"have": ..., "update": {mode, regions}}."""
+                   have: Mapping[str, str], wanted: str, give: Callable[[Sequence[str]], Any], what: str) -> dict[str, Any]:
+    """Give every region `wanted`; `give(regions)` gives it to those at once (in parallel).
+    {"have": ..., "update": {mode, regions}}."""
     now = dict(have)
     previous = Rollout.load(ctx.last_progress())
     stranded = previous.current if previous is not None and previous.current in regions else None
@@ -53,17 +56,18 @@ def update_regions(ctx: StageContext, config: Config, clients: AzureClients, reg
         ctx.note(f"{mode} update of the {what} ({why})")
     rolled = list(dict.fromkeys([*([stranded] if stranded else []), *changed])) if mode == "rolling" else []
 
-    def one(region: str) -> None:
-        give(region)
-        now[region] = wanted
+    def given(some: Sequence[str]) -> None:
+        if some:
+            give(some)
+            now.update(dict.fromkeys(some, wanted))
 
-    each_region([r for r in regions if r not in rolled], one, name_regions=True)
+    given([r for r in regions if r not in rolled])
     if mode == "rolling":
         assert rotation is not None
         probe = config.probe
         check = HealthCheck(clients, probe.path, check_seconds(probe.interval, probe.timeout, probe.tolerated_failures))
         resumed = previous.record() if previous is not None and stranded is not None else None
-        Driver(rotation, _Update(one, check), rotation.drain(),
+        Driver(rotation, _Update(given, check), rotation.drain(),
                lambda rollout: ctx.checkpoint({**rollout.record(), "have": now}), ctx.note,
                rollback=f"to roll back, run `geobot deploy` with the previous {what}: it updates that region again "
                         f"and puts it back; or fix the new {what} and deploy it",

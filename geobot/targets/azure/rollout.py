@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-
 from typing import TYPE_CHECKING, TypeVar
 
 from geobot.errors import CloudError
@@ -41,7 +40,7 @@ def drain_seconds(dns_ttl: float) -> float:
 
 def patiently(action: str, fn: Callable[[], T], retry: Retry, role: str, sleep: Callable[[float], None]) -> T:
     """One change of a profile: a 409 (another operation holds it, often Terraform) is tried again after a pause."""
-    for attempt in range(retry.propagation_attempts):
+    for _ in range(retry.propagation_attempts):
         try:
             return call(action, fn, retry=retry, role=role)
         except AzureConflict:

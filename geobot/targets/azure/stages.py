@@ -14,8 +14,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from geobot.config import Config
@@ -64,10 +63,10 @@ class Language(Stage):
         clients = self.clients(ctx)
         jobs: dict[str, str] = {}
 
-        def publish(region: str) -> None:
+        def publish(regions: Sequence[str]) -> None:
             jobs.update(asyncio.run(publish_regions(
-                {region: inputs["endpoints"][region]}, clients.session.credential, CLU_PROJECT, CLU_DEPLOYMENT, body,
-                label, lambda region, step: ctx.note(f"{region}: {step}"), self.role_wait)))
+                {region: inputs["endpoints"][region] for region in regions}, clients.session.credential, CLU_PROJECT,
+                CLU_DEPLOYMENT, body, label, lambda region, step: ctx.note(f"{region}: {step}"), self.role_wait)))
 
         done = rolling.update_regions(ctx, self.config, clients, list(inputs["endpoints"]), self._have(ctx), label,
                                       publish, "language model")
@@ -116,13 +115,13 @@ class Code(Stage):
         ctx.note(f"uploading {len(package.data) / 1024:.0f} KiB (sha256 {package.sha256[:12]}) to each region")
         deployments: dict[str, str] = {}
 
-        def deploy(region: str) -> None:
-            done = clients.zip_deploy(region).deploy(
-                package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}"))
-            deployments[region] = done.id
+        def deploy(region: str) -> str:
+            return clients.zip_deploy(region).deploy(
+                package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}")).id
 
-        done = rolling.update_regions(ctx, self.config, clients, list(apps), self._have(ctx, apps), package.sha256,
-                                      deploy, "bot code")
+        done = rolling.update_regions(
+            ctx, self.config, clients, list(apps), self._have(ctx, apps), package.sha256,
+            lambda regions: deployments.update(each_region(regions, deploy, name_regions=True)), "bot code")
         return {"package": package.sha256, "deployments": deployments, "packages": done.pop("have"), "apps": apps,
                 **done}
 
