@@ -269,6 +269,8 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
     assert not cloud.apps[first].enabled and cloud.apps[second].enabled
     assert cloud.apps[second].code == old[second]  # the other region keeps serving the old version
     assert cloud.routed() is cloud.apps[second]
+    shown = ok(tm("status"))
+    assert f"rolling update unfinished: region {first} is out of rotation at step failed" in shown
 
     cloud.crashing = set()
     bot_app(serving, 1)
