@@ -81,9 +81,9 @@ def update_regions(ctx: StageContext, config: Config, clients: AzureClients, reg
 def preview(config: Config, what: str) -> str:
     """The plan's line: which mode runs when a serving deployment gets a new `what`, and the drain."""
     if config.update == "all-at-once":
-        return f"update: all at once: every region gets a new {what} together (speed over availability)"
+        return f"update: all at once: every region gets the new {what} together (speed over availability)"
     if config.azure.edge != "trafficmanager":
-        return f"update: all at once: Front Door's origins are not taken out of rotation yet (a new {what})"
+        return f"update: all at once: Front Door's origins are not taken out of rotation yet (the new {what})"
     return (f"update: rolling, one region at a time: its Traffic Manager endpoint is Disabled for "
             f"{drain_seconds(config.probe.dns_ttl):g} s (the profile's DNS TTL, probe.dns_ttl "
             f"{config.probe.dns_ttl} s, + {IN_FLIGHT:g} s for turns in flight), the region gets the new {what}, "

@@ -37,7 +37,7 @@ def infrastructure(ctx: StageContext) -> Mapping[str, Any]:
 class Language(Stage):
     name = "language"
     description = ("import, train and deploy the language model in every region's Language resource (CLU); "
-                   "to a serving deployment, region by region")
+                   "with Traffic Manager, to a serving deployment region by region")
 
     def __init__(self, config: Config, clients: Clients) -> None:
         """The configured [bot] model is upgraded to LUIS 7.0.0 for the import (or a CLU export taken as it is);
@@ -95,7 +95,8 @@ class Code(Stage):
     """
 
     name = "code"
-    description = "zip deploy the bot's code to every regional web app; to a serving deployment, region by region"
+    description = ("zip deploy the bot's code to every regional web app; with Traffic Manager, to a serving "
+                   "deployment region by region")
 
     def __init__(self, config: Config, clients: Clients, package: Callable[[], Package]) -> None:
         """`package`: built once per run (cached by the target), for the fingerprint and the upload alike."""
