@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from geobot.bot.version import code_version
 
 from tests.azure_rehearsal import infrastructure as infra
 from tests.azure_rehearsal.rbac import Assignment, Authorizer, Denial, operation
@@ -27,6 +33,13 @@ PROVIDERS = ("Microsoft.BotService", "Microsoft.Cdn", "Microsoft.CognitiveServic
 PREREQUISITE = Assignment(f"/subscriptions/{infra.SUBSCRIPTION}", "Owner", infra.DEPLOYER.object_id,
                           "prerequisite (docs/azure.md: the deployer is Owner of the subscription)")
 PKCS12 = "application/x-pkcs12"
+
+
+def version_of(package: bytes) -> str:
+    """The version a bot started from this zip reports: geobot.bot.version over its geobot/ part."""
+    with tempfile.TemporaryDirectory() as unpacked, zipfile.ZipFile(io.BytesIO(package)) as archive:
+        archive.extractall(unpacked, [name for name in archive.namelist() if name.startswith("geobot/")])
+        return code_version.__wrapped__((Path(unpacked) / "geobot",))  # not cached: the directory goes away
 
 
 class Refused(Exception):
@@ -60,6 +73,7 @@ class WebApp:
     region: str
     instance: str
     code: str | None = None  # sha256 of the last zip deployed to this instance
+    version: str | None = None  # the code version its bot reports (geobot.bot.version of the zip's geobot/)
     enabled: bool = True  # its Traffic Manager endpoint's endpointStatus (or Front Door origin's enabledState)
     crashed: bool = False  # the last zip's code does not start
 
@@ -103,6 +117,7 @@ class Cloud:
         self.bound: tuple[bytes, int] | None = None  # the PFX App Service imported, and its version
         self.calls: list[Call] = []
         self.crashing: set[str] = set()  # regions whose next zip's code will not start
+        self.stale: set[str] = set()  # regions whose site keeps running its previous code after a zip deploy
         self.conflicts = 0  # endpoint writes still to refuse with 409, as while another operation changes the profile
         self.rotation: list[tuple[str, bool]] = []  # every change of an endpoint's (origin's) status: region, enabled
         self.changes: list[str] = []  # every call that changed something, in order
@@ -287,6 +302,8 @@ class Cloud:
             self.authorize_action(principal, "Microsoft.Web/sites/publish/action", self.ids().web_app(app.region))
             app.code = hashlib.sha256(package).hexdigest()
             app.crashed = app.region in self.crashing
+            if app.version is None or app.region not in self.stale:
+                app.version = version_of(package)
             self.changes.append(f"zip deploy {app.region}")
 
     def health(self, app: WebApp) -> tuple[int, dict[str, Any]]:
@@ -315,7 +332,7 @@ class Cloud:
             except Refused as refused:
                 failed["store"] = refused.message
             body = {"status": "unhealthy" if failed else "healthy", "region": app.region, "failed": sorted(failed),
-                    "components": failed}
+                    "components": failed, "version": app.version}
             return (503 if failed else 200), body
 
     def _probe_store(self, identity: str, region: str) -> None:

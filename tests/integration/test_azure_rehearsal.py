@@ -17,17 +17,19 @@ from pathlib import Path
 
 import pytest
 
+from geobot.bot.version import code_version
 from geobot.certs import acme
 from geobot.certs.pfx import describe, verify_pfx
 from geobot.errors import PrerequisiteError
 from tests.azure_rehearsal.cloud import Cloud
 from tests.azure_rehearsal.dns import Nameserver, nameserver
 from tests.azure_rehearsal.fixtures import (  # noqa: F401 (cloud, rehearsal: fixtures)
-    DEFAULT_VARIABLES, DOMAIN, EXPORT_PASSWORD, cloud, front_door, rehearsal, traffic_manager)
+    DEFAULT_VARIABLES, DOMAIN, EXPORT_PASSWORD, REPO, cloud, front_door, rehearsal, traffic_manager)
 from tests.azure_rehearsal.infrastructure import DEPLOYER, addresses
 from tests.azure_rehearsal.server import Rehearsal
 from tests.integration.conftest import Geobot
 from tests.pebble import Pebble, run_pebble
+from tests.releases import release
 
 DEPLOYER_ID = DEPLOYER.object_id
 
@@ -279,6 +281,26 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
     assert (f"resuming at region {first}" in rolled_back) == (not rollback)
     assert codes(cloud) == old
     assert all(app.enabled for app in cloud.apps.values()) and cloud.most_out_at_once() == 1
+
+
+def deployed(release: Path) -> str:
+    """The version a web app given this release's zip reports (its geobot/ part, without luis/)."""
+    return code_version.__wrapped__((release / "geobot",))
+
+
+def test_a_region_still_running_its_previous_code_halts_the_rollout(tm: Geobot, cloud: Cloud, tmp_path: Path) -> None:
+    old, new = release(tmp_path, 1), release(tmp_path, 2)
+    tm.env |= ROLLING | {"PYTHONPATH": f"{old}{os.pathsep}{REPO}"}
+    ok(tm("deploy"))
+    first = next(iter(cloud.apps))
+    cloud.stale = {first}  # its site answers 200 from the code it ran before
+
+    halted = tm("deploy", extra_env={"PYTHONPATH": f"{new}{os.pathsep}{REPO}"})
+
+    output = halted.stdout + halted.stderr
+    assert halted.returncode == 1, output[-3000:]
+    assert f"rolling update halted at region {first}: it runs version {deployed(old)}, not {deployed(new)}" in output
+    assert not cloud.apps[first].enabled and cloud.most_out_at_once() == 1
 
 
 def test_a_killed_rollout_resumes_at_its_region_with_never_two_regions_out(

@@ -39,9 +39,10 @@ def have_from(progress: Any, last: Mapping[str, str]) -> dict[str, str]:
 
 
 def update_regions(ctx: StageContext, config: Config, clients: AzureClients, regions: Sequence[str],
-                   have: Mapping[str, str], wanted: str, give: Callable[[Sequence[str]], Any], what: str) -> dict[str, Any]:
-    """Give every region `wanted`; `give(regions)` gives it to those at once (in parallel).
-    {"have": ..., "update": {mode, regions}}."""
+                   have: Mapping[str, str], wanted: str, give: Callable[[Sequence[str]], Any], what: str,
+                   version: str | None = None) -> dict[str, Any]:
+    """Give every region `wanted`; `give(regions)` gives it to those at once (in parallel); `version`:
+    what an updated region's health check must report. {"have": ..., "update": {mode, regions}}."""
     now = dict(have)
     previous = Rollout.load(ctx.last_progress())
     stranded = previous.current if previous is not None and previous.current in regions else None
@@ -65,7 +66,8 @@ def update_regions(ctx: StageContext, config: Config, clients: AzureClients, reg
     if mode == "rolling":
         assert rotation is not None
         probe = config.probe
-        check = HealthCheck(clients, probe.path, check_seconds(probe.interval, probe.timeout, probe.tolerated_failures))
+        check = HealthCheck(clients, probe.path, check_seconds(probe.interval, probe.timeout, probe.tolerated_failures),
+                            version)
         resumed = previous.record() if previous is not None and stranded is not None else None
         Driver(rotation, _Update(given, check), rotation.drain(),
                lambda rollout: ctx.checkpoint({**rollout.record(), "have": now}), ctx.note,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from geobot.errors import CloudError
 from geobot.targets.azure.errors import AzureConflict, call
@@ -113,20 +113,37 @@ class TrafficManagerRotation:
 
 
 class HealthCheck:
-    """A region's deep health check, asked on its web app's own host name (Traffic Manager's probe path)."""
+    """A region's deep health check, asked on its web app's own host name (Traffic Manager's probe path).
 
-    def __init__(self, clients: AzureClients, health_path: str, seconds: float, poll: float = 2.0) -> None:
-        self.clients, self.health_path, self.seconds, self.poll = clients, health_path, seconds, poll
+    With `version` (the code's, `geobot.bot.version`), it passes only once the app reports it:
+    a site still running its previous code answers 200 too.
+    """
+
+    def __init__(self, clients: AzureClients, health_path: str, seconds: float, version: str | None = None,
+                 poll: float = 2.0) -> None:
+        self.clients, self.health_path, self.seconds, self.version, self.poll = clients, health_path, seconds, version, poll
 
     def check(self, region: str) -> str | None:
-        """None once it answers 200 within `seconds`; else why not."""
+        """None once it answers 200 (with the version) within `seconds`; else why not."""
         url = f"https://{self.clients.outputs['regions'][region]['default_hostname']}{self.health_path}"
         deadline = time.monotonic() + self.seconds
-        while (answer := get_json(url, timeout=10.0)) is None or answer[0] != 200:
+        while not self._passes(answer := get_json(url, timeout=10.0)):
             if time.monotonic() >= deadline:
-                if answer is None:
-                    return f"its health check {url} does not answer after {self.seconds:g} s"
-                failed = ", ".join(answer[1].get("failed", ())) if isinstance(answer[1], dict) else ""
-                return f"its health check answers {answer[0]}{f' (failed: {failed})' if failed else ''} after {self.seconds:g} s"
+                return self._why(url, answer)
             time.sleep(self.poll)
         return None
+
+    def _passes(self, answer: tuple[int, Any] | None) -> bool:
+        return answer is not None and answer[0] == 200 and self.version in (None, _field(answer[1], "version"))
+
+    def _why(self, url: str, answer: tuple[int, Any] | None) -> str:
+        if answer is None:
+            return f"its health check {url} does not answer after {self.seconds:g} s"
+        if answer[0] == 200:
+            return f"it runs version {_field(answer[1], 'version')}, not {self.version}, {self.seconds:g} s after its update"
+        failed = ", ".join(_field(answer[1], "failed") or ())
+        return f"its health check answers {answer[0]}{f' (failed: {failed})' if failed else ''} after {self.seconds:g} s"
+
+
+def _field(body: Any, name: str) -> Any:
+    return body.get(name) if isinstance(body, dict) else None

@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from geobot.bot.version import PACKAGE, code_version
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
@@ -122,7 +123,8 @@ class Code(Stage):
 
         done = rolling.update_regions(
             ctx, self.config, clients, list(apps), self._have(ctx, apps), package.sha256,
-            lambda regions: deployments.update(each_region(regions, deploy, name_regions=True)), "bot code")
+            lambda regions: deployments.update(each_region(regions, deploy, name_regions=True)), "bot code",
+            version=code_version((PACKAGE,)))
         return {"package": package.sha256, "deployments": deployments, "packages": done.pop("have"), "apps": apps,
                 **done}
 
