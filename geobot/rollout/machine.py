@@ -101,6 +101,16 @@ class Rollout:
         return replace(self, phase="failed", error=error)
 
 
+def unfinished(record: Mapping[str, Any] | None) -> str | None:
+    """What `geobot status` says of a rolling update a run left unfinished: which region is out, and why."""
+    rollout = Rollout.load(record)
+    if rollout is None or rollout.current is None:
+        return None
+    why = f" ({rollout.error})" if rollout.error else ""
+    return (f"rolling update unfinished: region {rollout.current} is out of rotation at step {rollout.phase}{why}; "
+            "`geobot deploy` resumes it")
+
+
 Mode = Literal["rolling", "all-at-once"]
 
 

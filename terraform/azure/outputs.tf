@@ -122,10 +122,11 @@ output "traffic_manager" {
 }
 
 output "front_door" {
-  description = "The Front Door profile: id, endpoint host name, origin names per region (null with Traffic Manager)."
+  description = "The Front Door profile: id, endpoint host name, origin group and origin names per region (null with Traffic Manager)."
   value = local.front_door ? {
     profile_id         = module.global.front_door_profile_id
     endpoint_host_name = module.global.front_door_endpoint_host_name
+    origin_group       = azurerm_cdn_frontdoor_origin_group.bots[0].name
     origins            = { for name, origin in azurerm_cdn_frontdoor_origin.region : name => origin.name }
   } : null
 }

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from geobot.bot.telemetry import TELEMETRY_WRITE, TRACK_PATH, Exports
+from geobot.bot.version import code_version
+
 from tests.azure_rehearsal import infrastructure as infra
 from tests.azure_rehearsal.rbac import Assignment, Authorizer, Denial, operation
 
@@ -32,6 +38,13 @@ PKCS12 = "application/x-pkcs12"
 # (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication, "Troubleshooting": the status lines).
 TRACK_UNAUTHORIZED = "Unauthorized - please provide the valid authorization token"
 TRACK_FORBIDDEN = "Forbidden - provided credentials do not grant the access to ingest the telemetry into the component"
+
+
+def version_of(package: bytes) -> str:
+    """The version a bot started from this zip reports: geobot.bot.version over its geobot/ part."""
+    with tempfile.TemporaryDirectory() as unpacked, zipfile.ZipFile(io.BytesIO(package)) as archive:
+        archive.extractall(unpacked, [name for name in archive.namelist() if name.startswith("geobot/")])
+        return code_version.__wrapped__((Path(unpacked) / "geobot",))  # not cached: the directory goes away
 
 
 class Refused(Exception):
@@ -65,6 +78,9 @@ class WebApp:
     region: str
     instance: str
     code: str | None = None  # sha256 of the last zip deployed to this instance
+    version: str | None = None  # the code version its bot reports (geobot.bot.version of the zip's geobot/)
+    enabled: bool = True  # its Traffic Manager endpoint's endpointStatus (or Front Door origin's enabledState)
+    crashed: bool = False  # the last zip's code does not start
 
 
 @dataclass
@@ -106,6 +122,10 @@ class Cloud:
         self.bound: tuple[bytes, int] | None = None  # the PFX App Service imported, and its version
         self.calls: list[Call] = []
         self.ingested: dict[str, int] = {}  # principal -> telemetry items Application Insights accepted from it
+        self.crashing: set[str] = set()  # regions whose next zip's code will not start
+        self.stale: set[str] = set()  # regions whose site keeps running its previous code after a zip deploy
+        self.conflicts = 0  # endpoint writes still to refuse with 409, as while another operation changes the profile
+        self.rotation: list[tuple[str, bool]] = []  # every change of an endpoint's (origin's) status: region, enabled
         self.changes: list[str] = []  # every call that changed something, in order
         self.applies = 0
 
@@ -308,6 +328,9 @@ class Cloud:
         with self.lock:
             self.authorize_action(principal, "Microsoft.Web/sites/publish/action", self.ids().web_app(app.region))
             app.code = hashlib.sha256(package).hexdigest()
+            app.crashed = app.region in self.crashing
+            if app.version is None or app.region not in self.stale:
+                app.version = version_of(package)
             self.changes.append(f"zip deploy {app.region}")
 
     def health(self, app: WebApp) -> tuple[int, dict[str, Any]]:
@@ -317,6 +340,9 @@ class Cloud:
             if app.code is None:
                 return 503, {"status": "unhealthy", "failed": ["site"],  # App Service's, not the bot's: no region
                              "components": {"site": {"status": "unhealthy", "reason": "the site has no code (nothing deployed)"}}}
+            if app.crashed:
+                return 503, {"status": "unhealthy", "failed": ["site"],
+                             "components": {"site": {"status": "unhealthy", "reason": "the deployed code does not start"}}}
             identity = infra.app_identity(ids.variables, app.region).object_id
             failed: dict[str, str] = {}
             try:
@@ -336,7 +362,8 @@ class Cloud:
                 failed["store"] = refused.message
             components = {name: {"status": "unhealthy", "reason": reason} for name, reason in failed.items()}
             body = {"status": "unhealthy" if failed else "healthy", "region": app.region, "failed": sorted(failed),
-                    "components": {**components, "telemetry": self._telemetry(identity)}}  # reported, never failing
+                    "components": {**components, "telemetry": self._telemetry(identity)},  # telemetry: reported, never failing
+                    "version": app.version}
             return (503 if failed else 200), body
 
     def _probe_store(self, identity: str, region: str) -> None:
@@ -358,13 +385,41 @@ class Cloud:
             return None
 
     def monitor_status(self, region: str) -> str:
-        """Traffic Manager's probe of one endpoint: HTTPS to the app's probe path."""
+        """Traffic Manager's probe of one endpoint: HTTPS to the app's probe path; a Disabled one is not probed."""
+        if not self.apps[region].enabled:
+            return "Disabled"
         return "Online" if self.health(self.apps[region])[0] == 200 else "Degraded"
+
+    def set_enabled(self, principal: str, action: str, region: str, enabled: bool) -> WebApp:
+        """Enable or disable a region's endpoint (origin): 409 while another operation runs on the profile."""
+        with self.lock:
+            profile = self.ids().variables["edge"]
+            self.authorize_action(principal, action, self.ids().rotation(region))
+            if self.conflicts:
+                self.conflicts -= 1
+                raise Refused(409, "Conflict", f"Another operation on this or a dependent resource is in progress "
+                                               f"(the {profile} profile is being updated). Retry the request later.")
+            app = self.apps[region]
+            if app.enabled != enabled:
+                app.enabled = enabled
+                self.rotation.append((region, enabled))
+                self.changes.append(f"{'enable' if enabled else 'disable'} {region}")
+            return app
+
+    def most_out_at_once(self) -> int:
+        """The most regions out of rotation at the same moment, over the recorded history."""
+        out: set[str] = set()
+        most = 0
+        for region, enabled in self.rotation:
+            out = out - {region} if enabled else out | {region}
+            most = max(most, len(out))
+        return most
 
     def routed(self) -> WebApp | None:
         """Where the router sends a request: the first healthy region by priority. With none healthy
         Front Door has no origin (None) and Traffic Manager answers as if all were (the first)."""
         ids = self.ids()
-        order = [self.apps[r] for r in sorted(ids.variables["regions"], key=lambda r: ids.variables["regions"][r]["priority"])]
+        order = [self.apps[r] for r in sorted(ids.variables["regions"], key=lambda r: ids.variables["regions"][r]["priority"])
+                 if self.apps[r].enabled]
         healthy = next((app for app in order if self.health(app)[0] == 200), None)
-        return healthy if healthy is not None or ids.variables["edge"] == "frontdoor" else order[0]
+        return healthy if healthy is not None or ids.variables["edge"] == "frontdoor" or not order else order[0]

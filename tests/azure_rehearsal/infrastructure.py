@@ -113,6 +113,15 @@ class Ids:
     def region_names(self, region: str) -> Mapping[str, str]:
         return self.variables["regions"][region]["names"]
 
+    def rotation(self, region: str) -> str:
+        """The id of what takes a region out of rotation: its Traffic Manager endpoint or Front Door origin."""
+        endpoint = self.region_names(region)["endpoint"]
+        if self.variables["edge"] == "trafficmanager":
+            return (f"{self.global_group}/providers/Microsoft.Network/trafficManagerProfiles/{self.names['traffic_manager']}"
+                    f"/azureEndpoints/{endpoint}")
+        return (f"{self.global_group}/providers/Microsoft.Cdn/profiles/afd-{self.variables['deployment']}"
+                f"/originGroups/{ORIGIN_GROUP}/origins/{endpoint}")
+
     def web_app(self, region: str) -> str:
         names = self.region_names(region)
         return f"{rg_id(names['resource_group'])}/providers/Microsoft.Web/sites/{names['web_app']}"
@@ -136,6 +145,7 @@ class Ids:
         return self.front_door_host
 
 
+ORIGIN_GROUP = "bots"  # terraform/azure/edge.tf
 VERIFICATION_ID = hashlib.sha256(f"asuid/{SUBSCRIPTION}".encode()).hexdigest().upper()
 
 
@@ -179,7 +189,7 @@ def outputs(ids: Ids) -> dict[str, Any]:
             "resource_group": names["resource_group"],
             "endpoints": {r: ids.region_names(r)["endpoint"] for r in v["regions"]}} if tm else None,
         "front_door": {"profile_id": f"{ids.global_group}/providers/Microsoft.Cdn/profiles/afd-{v['deployment']}",
-                       "endpoint_host_name": ids.front_door_host,
+                       "endpoint_host_name": ids.front_door_host, "origin_group": ORIGIN_GROUP,
                        "origins": {r: ids.region_names(r)["endpoint"] for r in v["regions"]}} if fd else None,
         "bot": {"name": names["bot"], "id": f"{ids.global_group}/providers/Microsoft.BotService/botServices/{names['bot']}",
                 "resource_group": names["resource_group"], "app_id": object_id("bot-app", names["bot"]),

@@ -277,16 +277,18 @@ class Rehearsal:
                 cloud.changes.append(f"purge {found.group(2)}")
                 return Answer(200, None)
             if cloud.variables is not None:
-                return self._arm_resources(method, path, data, allowed)
+                return self._arm_resources(method, path, data, allowed, caller)
         raise Refused(404, "ResourceNotFound", f"The Resource at {path} was not found.")
 
-    def _arm_resources(self, method: str, path: str, data: dict[str, Any], allowed: Any) -> Answer:
+    def _arm_resources(self, method: str, path: str, data: dict[str, Any], allowed: Any, caller: str) -> Answer:
         cloud = self.cloud
         outputs = cloud.outputs()
         profile = outputs.get("traffic_manager")
         if profile and method == "GET" and path.lower() == profile["id"].lower():
             allowed("Microsoft.Network/trafficManagerProfiles/read", profile["id"])
             return Answer(200, self._profile(outputs))
+        if profile and path.lower().startswith(f"{profile['id']}/azureEndpoints/".lower()):
+            return self._tm_endpoint(method, path.rsplit("/", 1)[1], data, outputs, allowed, caller)
         bot = outputs["bot"]
         if path.lower() == bot["id"].lower():
             if method == "GET":
@@ -300,22 +302,47 @@ class Rehearsal:
             return Answer(200, answer)
         raise Refused(404, "ResourceNotFound", f"The Resource at {path} was not found.")
 
+    def _tm_endpoint(self, method: str, name: str, data: dict[str, Any], outputs: dict[str, Any], allowed: Any,
+                     caller: str) -> Answer:
+        """Endpoints_Get and Endpoints_Update (PATCH): only endpointStatus may change, as geobot changes it."""
+        region = next((r for r, n in outputs["traffic_manager"]["endpoints"].items() if n.lower() == name.lower()), None)
+        if region is None:
+            raise Refused(404, "NotFound", f"Endpoint {name} was not found.")
+        endpoint_id = self.cloud.ids().rotation(region)
+        if method == "GET":
+            allowed("Microsoft.Network/trafficManagerProfiles/azureEndpoints/read", endpoint_id)
+        elif method == "PATCH":
+            status = (data.get("properties") or {}).get("endpointStatus")
+            if set(data) != {"properties"} or set(data["properties"]) != {"endpointStatus"} or status not in ("Enabled", "Disabled"):
+                raise Refused(400, "BadRequest", f"the rehearsal takes a PATCH of endpointStatus Enabled or Disabled only, not {data}")
+            self.cloud.set_enabled(caller, "Microsoft.Network/trafficManagerProfiles/azureEndpoints/write", region,
+                                   status == "Enabled")
+        else:
+            raise Refused(405, "MethodNotAllowed", f"the rehearsal has no {method} of a Traffic Manager endpoint")
+        return Answer(200, self._endpoint(outputs, region))
+
+    def _endpoint(self, outputs: dict[str, Any], region: str) -> dict[str, Any]:
+        """One endpoint as Endpoints_Get records it, with its status and monitor status now."""
+        cloud, profile = self.cloud, outputs["traffic_manager"]
+        variables = cloud.variables or {}
+        name = profile["endpoints"][region]
+        template = recorded("trafficmanager/Profiles_Get")["properties"]["endpoints"][0]
+        endpoint = copy.deepcopy(template) | {"id": f"{profile['id']}/azureEndpoints/{name}", "name": name,
+                                              "type": "Microsoft.Network/trafficManagerProfiles/azureEndpoints"}
+        endpoint["properties"] |= {"targetResourceId": outputs["regions"][region]["web_app_id"],
+                                   "target": outputs["regions"][region]["default_hostname"],
+                                   "endpointStatus": "Enabled" if cloud.apps[region].enabled else "Disabled",
+                                   "endpointMonitorStatus": cloud.monitor_status(region), "endpointLocation": region,
+                                   "priority": variables["regions"][region]["priority"],
+                                   "weight": variables["regions"][region]["weight"]}
+        return endpoint
+
     def _profile(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """Profiles_Get's recorded answer, with this profile's endpoints and their monitor status now."""
         cloud, profile = self.cloud, outputs["traffic_manager"]
         variables = cloud.variables or {}
         answer = recorded("trafficmanager/Profiles_Get", id=profile["id"], name=profile["name"])
-        template = answer["properties"]["endpoints"][0]
-        endpoints = []
-        for region, name in profile["endpoints"].items():
-            endpoint = copy.deepcopy(template) | {"id": f"{profile['id']}/azureEndpoints/{name}", "name": name,
-                                                  "type": "Microsoft.Network/trafficManagerProfiles/azureEndpoints"}
-            endpoint["properties"] |= {"targetResourceId": outputs["regions"][region]["web_app_id"],
-                                       "target": outputs["regions"][region]["default_hostname"],
-                                       "endpointMonitorStatus": cloud.monitor_status(region), "endpointLocation": region,
-                                       "priority": variables["regions"][region]["priority"],
-                                       "weight": variables["regions"][region]["weight"]}
-            endpoints.append(endpoint)
+        endpoints = [self._endpoint(outputs, region) for region in profile["endpoints"]]
         probe = variables["probe"]
         answer["properties"] |= {"trafficRoutingMethod": variables["routing_method"].capitalize(), "endpoints": endpoints,
                                  "dnsConfig": {"relativeName": variables["names"]["traffic_manager_dns"],

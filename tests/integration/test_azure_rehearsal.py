@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from geobot.bot.version import code_version
 from geobot.certs import acme
 from geobot.certs.pfx import describe, verify_pfx
 from geobot.errors import PrerequisiteError
 from tests.azure_rehearsal.cloud import Cloud
 from tests.azure_rehearsal.dns import Nameserver, nameserver
 from tests.azure_rehearsal.fixtures import (  # noqa: F401 (cloud, rehearsal: fixtures)
-    DEFAULT_VARIABLES, DOMAIN, EXPORT_PASSWORD, cloud, front_door, rehearsal, traffic_manager)
+    DEFAULT_VARIABLES, DOMAIN, EXPORT_PASSWORD, REPO, cloud, front_door, rehearsal, traffic_manager)
 from tests.azure_rehearsal.infrastructure import DEPLOYER, addresses
 from tests.azure_rehearsal.server import Rehearsal
 from tests.integration.conftest import Geobot
 from tests.pebble import Pebble, run_pebble
+from tests.releases import release
 
 DEPLOYER_ID = DEPLOYER.object_id
 
@@ -176,6 +179,150 @@ def test_traffic_manager_destroy_exports_the_certificate_first(tm: Geobot, cloud
     assert describe(verify_pfx(saved.read_bytes(), EXPORT_PASSWORD, DOMAIN))["sha256"] == served["sha256"]
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     assert cloud.variables is None and cloud.apps == {} and cloud.deleted_vaults == {}
+
+
+# ---- rolling update through Traffic Manager ---------------------------------------------------
+
+ROLLING = {"GEOBOT_DNS_TTL": "1", "GEOBOT_PROBE_TOLERATED_FAILURES": "0"}  # a short drain and health check
+
+
+def bot_app(directory: Path, release: int) -> Path:
+    """A bring-your-own bot whose code differs by release: each release is new bot code to deploy."""
+    directory.mkdir(exist_ok=True)
+    (directory / "bot.py").write_text(f'"""Release {release}."""\n\n\ndef create_bot(*args, **kwargs):\n'
+                                      f'    return {release}\n')
+    (directory / "requirements.txt").write_text("")
+    return directory
+
+
+@pytest.fixture
+def serving(tm: Geobot, cloud: Cloud, tmp_path: Path) -> Path:
+    """A Traffic Manager deployment serving release 1 of a bot; its directory, to change the code in."""
+    app = bot_app(tmp_path / "bot", 1)
+    tm.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
+    ok(tm("deploy"))
+    assert all(app.enabled for app in cloud.apps.values()) and cloud.rotation == []
+    return app
+
+
+def codes(cloud: Cloud) -> dict[str, str | None]:
+    return {region: app.code for region, app in cloud.apps.items()}
+
+
+def test_new_bot_code_rolls_out_one_region_at_a_time_and_a_conflict_is_waited_out(
+        tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    bot_app(serving, 2)
+    cloud.conflicts = 1  # the first PATCH meets another operation on the profile
+
+    output = ok(tm("deploy"))
+
+    assert "rolling update of the bot code (one region at a time)" in output
+    assert "conflict, cannot disable Traffic Manager endpoint" not in output
+    assert cloud.conflicts == 0
+    assert cloud.rotation == [(region, enabled) for region in cloud.apps for enabled in (False, True)]
+    assert cloud.most_out_at_once() == 1
+    new = codes(cloud)
+    assert len(set(new.values())) == 1 and set(new.values()).isdisjoint(old.values())
+    assert {region: cloud.monitor_status(region) for region in cloud.apps} == dict.fromkeys(cloud.apps, "Online")
+
+
+def test_a_new_language_model_rolls_out_one_region_at_a_time(tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    def live() -> set[str]:
+        return {projects["geobot"].deployments["production"] for projects in cloud.languages.values()}
+
+    old = live()
+    model = Path(__file__).parents[1] / "fixtures" / "models" / "places.luis-7.0.0.json"
+
+    output = ok(tm("deploy", extra_env={"GEOBOT_BOT_MODEL": str(model)}))
+
+    assert "rolling update of the language model (one region at a time)" in output
+    assert stages_run(output) == ["language"]
+    assert cloud.rotation == [(region, enabled) for region in cloud.apps for enabled in (False, True)]
+    assert len(live()) == 1 and live().isdisjoint(old)
+
+
+def test_all_at_once_updates_every_region_without_leaving_rotation(tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    bot_app(serving, 2)
+
+    output = ok(tm("deploy", "--all-at-once"))
+
+    assert "all-at-once update of the bot code" in output
+    assert cloud.rotation == []
+    assert set(codes(cloud).values()).isdisjoint(old.values())
+
+
+@pytest.mark.parametrize("rollback", [[], ["--all-at-once"]], ids=["rolling", "all-at-once"])
+def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_code_rolls_it_back(
+        tm: Geobot, cloud: Cloud, serving: Path, rollback: list[str]) -> None:
+    old = codes(cloud)
+    first, second = cloud.apps
+    cloud.crashing = {first}
+    bot_app(serving, 2)
+
+    halted = tm("deploy")
+
+    output = halted.stdout + halted.stderr
+    assert halted.returncode == 1, output[-3000:]
+    assert f"rolling update halted at region {first}" in output and f"{first} stays out of rotation" in output
+    assert "to roll back, run `geobot deploy` with the previous bot code: it updates that region again" in output
+    assert "Traceback" not in output
+    assert not cloud.apps[first].enabled and cloud.apps[second].enabled
+    assert cloud.apps[second].code == old[second]  # the other region keeps serving the old version
+    assert cloud.routed() is cloud.apps[second]
+    shown = ok(tm("status"))
+    assert f"rolling update unfinished: region {first} is out of rotation at step failed" in shown
+
+    cloud.crashing = set()
+    bot_app(serving, 1)
+    rolled_back = ok(tm("deploy", *rollback))
+
+    assert (f"resuming at region {first}" in rolled_back) == (not rollback)
+    assert codes(cloud) == old
+    assert all(app.enabled for app in cloud.apps.values()) and cloud.most_out_at_once() == 1
+
+
+def deployed(release: Path) -> str:
+    """The version a web app given this release's zip reports (its geobot/ part, without luis/)."""
+    return code_version.__wrapped__((release / "geobot",))
+
+
+def test_a_region_still_running_its_previous_code_halts_the_rollout(tm: Geobot, cloud: Cloud, tmp_path: Path) -> None:
+    old, new = release(tmp_path, 1), release(tmp_path, 2)
+    tm.env |= ROLLING | {"PYTHONPATH": f"{old}{os.pathsep}{REPO}"}
+    ok(tm("deploy"))
+    first = next(iter(cloud.apps))
+    cloud.stale = {first}  # its site answers 200 from the code it ran before
+
+    halted = tm("deploy", extra_env={"PYTHONPATH": f"{new}{os.pathsep}{REPO}"})
+
+    output = halted.stdout + halted.stderr
+    assert halted.returncode == 1, output[-3000:]
+    assert f"rolling update halted at region {first}: it runs version {deployed(old)}, not {deployed(new)}" in output
+    assert not cloud.apps[first].enabled and cloud.most_out_at_once() == 1
+
+
+def test_a_killed_rollout_resumes_at_its_region_with_never_two_regions_out(
+        tm: Geobot, cloud: Cloud, serving: Path) -> None:
+    old = codes(cloud)
+    first = next(iter(cloud.apps))
+    bot_app(serving, 2)
+    running = tm.start("deploy")
+    deadline = time.monotonic() + 120
+    while not cloud.rotation:  # the first region is out and draining
+        assert running.poll() is None and time.monotonic() < deadline, running.communicate()
+        time.sleep(0.05)
+    running.send_signal(signal.SIGKILL)
+    running.communicate()
+    assert cloud.rotation == [(first, False)]
+
+    resumed = ok(tm("deploy"))
+
+    assert f"resuming at region {first}" in resumed
+    assert cloud.most_out_at_once() == 1
+    assert all(app.enabled for app in cloud.apps.values())
+    assert set(codes(cloud).values()).isdisjoint(old.values()) and len(set(codes(cloud).values())) == 1
 
 
 # ---- every role assignment is needed -----------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from geobot.targets.azure.botservice import BotNames, BotService
 from geobot.targets.azure.keyvault import KeyVault
 from geobot.targets.azure.providers import Providers
+from geobot.targets.azure.rollout import TrafficManagerRotation
 from geobot.targets.azure.session import AzureSession
 from geobot.targets.azure.trafficmanager import TrafficManager, TrafficManagerNames
 from geobot.targets.azure.vaults import Vaults
@@ -31,6 +32,14 @@ class AzureClients:
         """None with the Front Door edge, which has no endpoints to wait for."""
         profile = self.outputs.get("traffic_manager")
         return TrafficManager(self.session, profile["resource_group"], profile["name"]) if profile else None
+
+    def rotation(self, online_timeout: float, poll: float) -> TrafficManagerRotation | None:
+        """What takes a region out of rotation for a rolling update; None with the Front Door edge."""
+        profile = self.outputs.get("traffic_manager")
+        if not profile:
+            return None
+        return TrafficManagerRotation(self.session, profile["resource_group"], profile["name"], profile["endpoints"],
+                                      online_timeout, poll)
 
     def expected_endpoints(self) -> dict[str, str]:
         """Region → Traffic Manager endpoint name: what `wait_online(expect=...)` must see Online."""

@@ -14,15 +14,16 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from geobot.bot import REGION_HEALTH_PATH
+from geobot.bot.version import PACKAGE, code_version
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
+from geobot.targets.azure import rolling
 from geobot.targets.azure.clients import AzureClients
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
@@ -41,14 +42,16 @@ def infrastructure(ctx: StageContext) -> Mapping[str, Any]:
 
 class Language(Stage):
     name = "language"
-    description = "import, train and deploy the language model in every region's Language resource (CLU)"
+    description = ("import, train and deploy the language model in every region's Language resource (CLU); "
+                   "with Traffic Manager, to a serving deployment region by region")
 
-    def __init__(self, clients: Clients, model: Path, role_wait: float = 600.0) -> None:
-        """`model`: the configured [bot] model, upgraded to LUIS 7.0.0 for the import (or a CLU export as it is);
-        `role_wait`: how long a 403 is retried while the deployer's Language Owner role applies."""
+    def __init__(self, config: Config, clients: Clients) -> None:
+        """The configured [bot] model is upgraded to LUIS 7.0.0 for the import (or a CLU export taken as it is);
+        a 403 is retried for azure.role_wait seconds while the deployer's Language Owner role applies."""
+        self.config = config
         self.clients = clients
-        self.model = model
-        self.role_wait = role_wait
+        self.model = config.bot.model
+        self.role_wait = float(config.azure.role_wait)
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         from geobot.nlu.publish import import_body
@@ -62,19 +65,48 @@ class Language(Stage):
 
         inputs = self.inputs(ctx)
         label = f"geobot-{inputs['model'][:12]}"
-        jobs = asyncio.run(publish_regions(
-            inputs["endpoints"], self.clients(ctx).session.credential, CLU_PROJECT, CLU_DEPLOYMENT,
-            import_body(self.model, CLU_PROJECT), label, lambda region, step: ctx.note(f"{region}: {step}"),
-            self.role_wait))
-        return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "regions": sorted(jobs)}
+        body = import_body(self.model, CLU_PROJECT)
+        clients = self.clients(ctx)
+        jobs: dict[str, str] = {}
+
+        def publish(regions: Sequence[str]) -> None:
+            jobs.update(asyncio.run(publish_regions(
+                {region: inputs["endpoints"][region] for region in regions}, clients.session.credential, CLU_PROJECT,
+                CLU_DEPLOYMENT, body, label, lambda region, step: ctx.note(f"{region}: {step}"), self.role_wait)))
+
+        done = rolling.update_regions(ctx, self.config, clients, list(inputs["endpoints"]), self._have(ctx), label,
+                                      publish, "language model")
+        return {"project": CLU_PROJECT, "deployment": CLU_DEPLOYMENT, "model": label, "jobs": jobs,
+                "regions": sorted(inputs["endpoints"]), "endpoints": inputs["endpoints"], "models": done.pop("have"),
+                **done}
+
+    def _have(self, ctx: StageContext) -> dict[str, str]:
+        """Region -> the model label its Language resource serves; a resource at another endpoint has none yet."""
+        last = ctx.output_of("language")
+        had = last.get("models") or {r: last["model"] for r in last.get("regions", ())}
+        endpoints = self.inputs(ctx)["endpoints"]
+        before = last.get("endpoints", {})
+        have = rolling.have_from(ctx.last_progress(), had)
+        return {r: label for r, label in have.items() if r in endpoints and before.get(r, endpoints[r]) == endpoints[r]}
+
+    def preview(self, ctx: StageContext) -> str | None:
+        return rolling.preview(self.config, "language model")
 
 
 class Code(Stage):
-    name = "code"
-    description = "zip deploy the bot's code to every regional web app"
+    """Zip deploys the bot's code; to a deployment already serving, one region at a time (`rolling`).
 
-    def __init__(self, clients: Clients, package: Callable[[], Package]) -> None:
+    A web app that got an older package from the same app instance serves now; a new or
+    replaced one (empty) gets the zip at once.
+    """
+
+    name = "code"
+    description = ("zip deploy the bot's code to every regional web app; with Traffic Manager, to a serving "
+                   "deployment region by region")
+
+    def __init__(self, config: Config, clients: Clients, package: Callable[[], Package]) -> None:
         """`package`: built once per run (cached by the target), for the fingerprint and the upload alike."""
+        self.config = config
         self.clients = clients
         self.package = package
 
@@ -86,15 +118,32 @@ class Code(Stage):
     def run(self, ctx: StageContext) -> Mapping[str, Any]:
         package = self.package()
         clients = self.clients(ctx)
+        apps = {r: v.get("web_app_instance") for r, v in infrastructure(ctx)["regions"].items()}
         ctx.note(f"uploading {len(package.data) / 1024:.0f} KiB (sha256 {package.sha256[:12]}) to each region")
+        deployments: dict[str, str] = {}
 
         def deploy(region: str) -> str:
-            done = clients.zip_deploy(region).deploy(
-                package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}"))
-            return done.id
+            return clients.zip_deploy(region).deploy(
+                package.data, on_status=lambda status: ctx.note(f"{region}: {status.text}")).id
 
-        deployments = each_region(infrastructure(ctx)["regions"], deploy, name_regions=True)
-        return {"package": package.sha256, "deployments": deployments}
+        done = rolling.update_regions(
+            ctx, self.config, clients, list(apps), self._have(ctx, apps), package.sha256,
+            lambda regions: deployments.update(each_region(regions, deploy, name_regions=True)), "bot code",
+            version=code_version((PACKAGE,)))
+        return {"package": package.sha256, "deployments": deployments, "packages": done.pop("have"), "apps": apps,
+                **done}
+
+    @staticmethod
+    def _have(ctx: StageContext, apps: Mapping[str, Any]) -> dict[str, str]:
+        """Region -> the package its web app runs; a web app Terraform replaced since is empty and absent."""
+        last = ctx.output_of("code")
+        had = last.get("packages") or {r: last["package"] for r in last.get("deployments", {})}
+        have = rolling.have_from(ctx.last_progress(), had)
+        before = last.get("apps", {})
+        return {r: sha for r, sha in have.items() if r in apps and before.get(r, apps[r]) == apps[r]}
+
+    def preview(self, ctx: StageContext) -> str | None:
+        return rolling.preview(self.config, "bot code")
 
 
 class DnsRecords(Stage):

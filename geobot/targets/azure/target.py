@@ -23,6 +23,7 @@ from geobot.errors import GeobotError, InputError
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.resources import terraform_dir
+from geobot.rollout.machine import unfinished
 from geobot.targets.azure.clients import AzureClients, PreflightClients
 from geobot.targets.azure.package import build_package
 from geobot.targets.azure.preflight import Preflight
@@ -165,8 +166,8 @@ class AzureTarget:
             Preflight(self.config, self.engine.binary, self.env, self.preflight_clients),
             *state,
             infrastructure,
-            Language(self.clients, self.config.bot.model, self.config.azure.role_wait),
-            Code(self.clients, self.package),
+            Language(self.config, self.clients),
+            Code(self.config, self.clients, self.package),
             *tls,
             Online(self.config, self.clients, description=None if custom_domain else
                    "wait until Front Door serves the health check (only it may reach the web apps; it probes them)"),
@@ -199,6 +200,10 @@ class AzureTarget:
             return {}
         host = outputs.get("host_name")
         report: dict[str, Any] = {"url": f"https://{host}", "edge": outputs.get("edge")}
+        for stage in ("language", "code"):
+            said = unfinished(journal.stage(stage).get("progress"))
+            if said:
+                report["update"] = said
         try:
             clients = self.clients(journal)
             profile = clients.traffic_manager()

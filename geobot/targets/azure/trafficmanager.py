@@ -51,6 +51,7 @@ class ProfileStatus:
     fqdn: str
     monitor_status: str
     endpoints: tuple[Endpoint, ...]
+    ttl: int | None = None  # seconds resolvers may keep an answer (dnsConfig.ttl)
 
     def statuses(self, expect: Collection[str] = ()) -> dict[str, str]:
         """Endpoint name → monitor status; endpoints in `expect` the profile lacks are Absent."""
@@ -120,6 +121,7 @@ class TrafficManager:
                 Endpoint(e.name or "", _value(e.endpoint_monitor_status), e.target or "", e.endpoint_location or "", e.priority)
                 for e in profile.endpoints or ()
             ),
+            ttl=profile.dns_config.ttl if profile.dns_config else None,
         )
 
     def wait_online(

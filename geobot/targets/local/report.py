@@ -11,6 +11,7 @@ from typing import Any
 
 from geobot.certs.pfx import Pfx, describe
 from geobot.config import Config
+from geobot.rollout.machine import unfinished
 from geobot.targets.local.certificate import installed
 from geobot.targets.local.declarations import Declarations, get_json, router_status
 from geobot.targets.local.processes import ProcessState, Supervisor
@@ -73,11 +74,8 @@ def local_status(config: Config, deployment_dir: Path, outputs: dict[str, Any],
 
 def _update(rollout: dict[str, Any] | None) -> dict[str, Any]:
     """A rolling update that did not finish: which region is out of rotation, and why."""
-    if not rollout or rollout.get("current") is None:
-        return {}
-    why = f" ({rollout['error']})" if rollout.get("error") else ""
-    return {"update": f"rolling update unfinished: region {rollout['current']} is out of rotation at step "
-                      f"{rollout.get('phase')}{why}; `geobot deploy` resumes it"}
+    said = unfinished(rollout)
+    return {"update": said} if said else {}
 
 
 def _certificate(certificate: Pfx | None) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geobot.rollout.machine import Rollout, Step, choose_mode
+from geobot.rollout.machine import Rollout, Step, choose_mode, unfinished
 
 DRAIN = 10.0
 
@@ -92,3 +92,10 @@ def test_the_mode_follows_the_setting_unless_there_is_nothing_to_keep_serving(
         mode: str | None) -> None:
     chosen, why = choose_mode(setting, changed, stranded, regions, serving)
     assert chosen == mode and why
+
+
+def test_status_names_the_region_a_run_left_out_and_why() -> None:
+    halted = Rollout(("a", "b")).leaving("a").failed("its health check answers 503")
+    assert unfinished(halted.record()) == ("rolling update unfinished: region a is out of rotation at step failed "
+                                           "(its health check answers 503); `geobot deploy` resumes it")
+    assert unfinished(Rollout(("a", "b"), done=("a", "b")).record()) is None and unfinished(None) is None

@@ -15,7 +15,7 @@ import pytest
 
 from geobot.errors import CloudError
 from geobot.targets.azure.errors import AzureConflict
-from geobot.targets.azure.rollout import TrafficManagerRotation
+from geobot.targets.azure.rollout import IN_FLIGHT, TrafficManagerRotation
 from geobot.targets.azure.session import AzureSession
 from tests.unit.targets.azure.conftest import FAST, SUBSCRIPTION
 from tests.unit.targets.azure.contract_server import ContractServer, Exchange, Reply, contract
@@ -106,3 +106,9 @@ def test_an_answer_with_another_status_is_not_taken_as_out(azure: ContractServer
     azure.expect(patch("Disabled", Reply.of("trafficmanager/Endpoints_Get", 200)))
     with pytest.raises(CloudError, match="answered endpointStatus Enabled to disable"):
         rotation.take_out("eastus")
+
+
+def test_the_drain_is_the_profiles_dns_ttl_plus_the_turns_in_flight(
+        azure: ContractServer, rotation: TrafficManagerRotation) -> None:
+    azure.expect(Exchange("GET", PROFILE_URL, Reply.of("trafficmanager/Profiles_Get", 200)))  # dnsConfig.ttl 35
+    assert rotation.drain() == 35 + IN_FLIGHT
