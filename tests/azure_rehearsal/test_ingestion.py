@@ -20,6 +20,7 @@ from tests.azure_rehearsal import infrastructure as infra
 from tests.azure_rehearsal.cloud import TRACK_FORBIDDEN, Cloud
 from tests.azure_rehearsal.fixtures import DEFAULT_VARIABLES
 from tests.azure_rehearsal.server import Rehearsal, running
+from tests.unit.bot.helpers import QUIET_EXPORTER
 
 pytest.importorskip("azure.monitor.opentelemetry.exporter", reason="the [azure] extra is not installed")
 REGION = "koreacentral"
@@ -44,7 +45,7 @@ def export_one_span(rehearsal: Rehearsal, monkeypatch: pytest.MonkeyPatch) -> di
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
     for name, value in {**rehearsal.env(rehearsal.bundle), **rehearsal.identity_env(REGION),
-                        "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true"}.items():
+                        **QUIET_EXPORTER}.items():
         monkeypatch.setenv(name, value)
     cloud = rehearsal.cloud
     connection = cloud.vaults[cloud.ids().names["key_vault"]].secrets["geobot-app-insights"][-1].value

@@ -66,6 +66,11 @@ class FixedToken:
         return AccessTokenInfo("test-token", 4102444800)
 
 
+# The exporter's own metrics (statsbeat to Microsoft, SDK stats to the connection string) would be
+# sent from a timer thread, also after a test has taken its proxy or loopback endpoint away.
+QUIET_EXPORTER = {"APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true", "APPLICATIONINSIGHTS_SDKSTATS_DISABLED": "true"}
+
+
 def process_env(**extra: str) -> dict[str, str]:
     """The environment of a `python -m geobot.bot` process running this checkout's code."""
     return {**os.environ, "PYTHONPATH": str(ROOT), **extra}

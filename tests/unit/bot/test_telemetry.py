@@ -21,7 +21,7 @@ from aiohttp import web
 from geobot.bot.telemetry import PROBE_SPAN, Exports, _json_lines_exporter
 from tests.conftest import free_port
 from tests.loopback import Handler, serving
-from tests.unit.bot.helpers import FixedToken, health, make_vault, process_env, say, wait_until_live
+from tests.unit.bot.helpers import QUIET_EXPORTER, FixedToken, health, make_vault, process_env, say, wait_until_live
 
 
 TURN = {"POST /api/messages", "language recognize", "store read", "store write"}
@@ -169,7 +169,8 @@ def test_the_exporters_answer_from_application_insights_is_the_verdict(
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    monkeypatch.setenv("APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL", "true")
+    for name, value in QUIET_EXPORTER.items():
+        monkeypatch.setenv(name, value)
     with ingestion(tmp_path, status, reason) as (port, bundle):
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
         exports = Exports("Application Insights")
@@ -244,7 +245,7 @@ def test_in_azure_the_distro_sends_the_turn_to_application_insights_with_the_bot
             IDENTITY_ENDPOINT=f"http://127.0.0.1:{msi_port}/msi/token", IDENTITY_HEADER=identity_header,
             AZURE_CLIENT_ID=client_id, REQUESTS_CA_BUNDLE=str(bundle), OTEL_BSP_SCHEDULE_DELAY="100",
             OTEL_TRACES_SAMPLER="always_on",  # the distro's default samples at a rate: not deterministic
-            APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL="true", TMPDIR=str(tmp_path))
+            **QUIET_EXPORTER, TMPDIR=str(tmp_path))
         log = (tmp_path / "bot.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "geobot.bot", "--vault-url", vault.url, "--region", "north-europe",
@@ -291,7 +292,7 @@ def test_in_azure_the_azure_sdk_calls_are_traced_through_azure_core() -> None:
             "'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9'}).description); "
             "print(settings.tracing_implementation().__name__); import os; os._exit(0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env=process_env(APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL="true"))
+                          env=process_env(**QUIET_EXPORTER))
     assert done.stdout.splitlines() == ["telemetry to Application Insights", "OpenTelemetrySpan"], done.stderr
 
 
@@ -320,7 +321,7 @@ def test_a_bot_whose_telemetry_is_refused_says_so_at_start_up_and_stays_healthy(
             APPLICATIONINSIGHTS_CONNECTION_STRING=f"InstrumentationKey={uuid.uuid4()};"
                                                   f"IngestionEndpoint=https://127.0.0.1:{ingestion_port}",
             IDENTITY_ENDPOINT=msi, IDENTITY_HEADER="identity-header-for-tests", AZURE_CLIENT_ID=client_id,
-            REQUESTS_CA_BUNDLE=str(bundle), APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL="true", TMPDIR=str(tmp_path))
+            REQUESTS_CA_BUNDLE=str(bundle), **QUIET_EXPORTER, TMPDIR=str(tmp_path))
         process = subprocess.Popen(
             [sys.executable, "-m", "geobot.bot", "--vault-url", vault.url, "--region", "north-europe",
              "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
