@@ -26,6 +26,19 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return workdir
 
 
+class Clock:
+    """Time that passes only when the code under test sleeps: waits tested without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def free_port() -> int:
     """A loopback port nothing uses, chosen as geobot chooses `auto` ports: outside the ephemeral
     range, so no outgoing connection can take it before the test's server binds it."""

@@ -10,21 +10,11 @@ import pytest
 
 from geobot.errors import CloudError
 from geobot.targets.telemetry import health_body, wait_for_telemetry
+from tests.conftest import Clock
 from tests.loopback import Handler, serving
 
 CALL = "POST https://koreacentral-0.in.applicationinsights.azure.com/v2.1/track"
 REFUSED = {"status": "refused", "reason": "403 Forbidden", "call": CALL, "action": "Microsoft.Insights/Telemetry/Write"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def answers(*sequence: dict[str, dict[str, Any]]) -> Iterator[dict[str, dict[str, Any]]]:

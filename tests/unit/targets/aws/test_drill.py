@@ -16,6 +16,7 @@ from geobot.targets.aws.drill import Drill
 from geobot.targets.aws.functions.failover import State
 from geobot.targets.aws.functions.regionmap import RegionMap
 from geobot.targets.aws.variables import render_variables
+from tests.conftest import Clock
 
 from .conftest import TABLE, Stubbed
 from .fakes import ALIAS_IDS, PRIMARY, SECONDARY, alias_arn, expect_invoke, health_outcome, outputs
@@ -32,17 +33,6 @@ def aws_config(env: dict[str, str] | None = None) -> Config:
 
 def deployed(config: Config) -> dict[str, Any]:
     return {"functions": outputs(render_variables(config, Path("/state/functions.zip"), ALIAS_IDS))}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def callers_reach(stubbed: Stubbed, region: str) -> None:

@@ -24,6 +24,7 @@ from geobot.targets.aws.target import AwsTarget
 from geobot.targets.aws.variables import lex_bot, render_variables
 
 from tests.models import fixture_model
+from tests.conftest import Clock
 
 from .conftest import Stubbed
 from .fakes import (
@@ -200,17 +201,6 @@ def test_destroy_removes_what_calls_a_bot_then_the_aliases_then_the_rest(stubbed
 
 
 # ---- online --------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def online(stubbed: Stubbed, config: Config | None = None) -> tuple[Online, Clock]:
