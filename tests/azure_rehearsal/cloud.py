@@ -126,6 +126,7 @@ class Cloud:
         self.stale: set[str] = set()  # regions whose site keeps running its previous code after a zip deploy
         self.conflicts = 0  # endpoint writes still to refuse with 409, as while another operation changes the profile
         self.rotation: list[tuple[str, bool]] = []  # every change of an endpoint's (origin's) status: region, enabled
+        self.propagating: dict[str, int] = {}  # Front Door origins changed: reads still answering deploymentStatus InProgress
         self.changes: list[str] = []  # every call that changed something, in order
         self.applies = 0
 
@@ -404,7 +405,16 @@ class Cloud:
                 app.enabled = enabled
                 self.rotation.append((region, enabled))
                 self.changes.append(f"{'enable' if enabled else 'disable'} {region}")
+                self.propagating[region] = 1
             return app
+
+    def deployment_status(self, region: str) -> str:
+        """A Front Door origin's deploymentStatus: InProgress for the first read after a change, then Succeeded."""
+        with self.lock:
+            if self.propagating.get(region):
+                self.propagating[region] -= 1
+                return "InProgress"
+            return "Succeeded"
 
     def most_out_at_once(self) -> int:
         """The most regions out of rotation at the same moment, over the recorded history."""

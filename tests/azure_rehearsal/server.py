@@ -289,6 +289,10 @@ class Rehearsal:
             return Answer(200, self._profile(outputs))
         if profile and path.lower().startswith(f"{profile['id']}/azureEndpoints/".lower()):
             return self._tm_endpoint(method, path.rsplit("/", 1)[1], data, outputs, allowed, caller)
+        front_door = outputs.get("front_door")
+        origins = f"{front_door['profile_id']}/originGroups/{front_door['origin_group']}/origins/" if front_door else None
+        if origins and path.lower().startswith(origins.lower()):
+            return self._fd_origin(method, path.rsplit("/", 1)[1], data, outputs, allowed, caller)
         bot = outputs["bot"]
         if path.lower() == bot["id"].lower():
             if method == "GET":
@@ -320,6 +324,31 @@ class Rehearsal:
         else:
             raise Refused(405, "MethodNotAllowed", f"the rehearsal has no {method} of a Traffic Manager endpoint")
         return Answer(200, self._endpoint(outputs, region))
+
+    def _fd_origin(self, method: str, name: str, data: dict[str, Any], outputs: dict[str, Any], allowed: Any,
+                   caller: str) -> Answer:
+        """AFDOrigins_Get and AFDOrigins_Update (a PATCH answered at once with 200): only enabledState may
+        change, and the edge has a change only from the second read after it (deploymentStatus)."""
+        front_door = outputs["front_door"]
+        region = next((r for r, n in front_door["origins"].items() if n.lower() == name.lower()), None)
+        if region is None:
+            raise Refused(404, "NotFound", f"Origin {name} was not found.")
+        origin_id = self.cloud.ids().rotation(region)
+        if method == "GET":
+            allowed("Microsoft.Cdn/profiles/originGroups/origins/read", origin_id)
+        elif method == "PATCH":
+            state = (data.get("properties") or {}).get("enabledState")
+            if set(data) != {"properties"} or set(data["properties"]) != {"enabledState"} or state not in ("Enabled", "Disabled"):
+                raise Refused(400, "BadRequest", f"the rehearsal takes a PATCH of enabledState Enabled or Disabled only, not {data}")
+            self.cloud.set_enabled(caller, "Microsoft.Cdn/profiles/originGroups/origins/write", region, state == "Enabled")
+        else:
+            raise Refused(405, "MethodNotAllowed", f"the rehearsal has no {method} of a Front Door origin")
+        host = outputs["regions"][region]["default_hostname"]
+        answer = recorded("frontdoor/AFDOrigins_Update_Disabled.derived", id=origin_id, name=name)
+        answer["properties"] |= {"originGroupName": front_door["origin_group"], "hostName": host, "originHostHeader": host,
+                                 "enabledState": "Enabled" if self.cloud.apps[region].enabled else "Disabled",
+                                 "deploymentStatus": "InProgress" if method == "PATCH" else self.cloud.deployment_status(region)}
+        return Answer(200, answer)
 
     def _endpoint(self, outputs: dict[str, Any], region: str) -> dict[str, Any]:
         """One endpoint as Endpoints_Get records it, with its status and monitor status now."""

@@ -325,6 +325,28 @@ def test_a_killed_rollout_resumes_at_its_region_with_never_two_regions_out(
     assert set(codes(cloud).values()).isdisjoint(old.values()) and len(set(codes(cloud).values())) == 1
 
 
+# ---- rolling update behind Front Door -----------------------------------------------------------
+
+
+def test_behind_front_door_new_bot_code_rolls_out_one_origin_at_a_time_checked_through_its_own_route(
+        fd: Geobot, cloud: Cloud, rehearsal: Rehearsal, tmp_path: Path) -> None:
+    app = bot_app(tmp_path / "bot", 1)
+    fd.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
+    ok(fd("deploy"))
+    old = codes(cloud)
+    bot_app(app, 2)
+
+    output = ok(fd("deploy"))
+
+    assert "rolling update of the bot code (one region at a time)" in output
+    assert cloud.rotation == [(region, enabled) for region in cloud.apps for enabled in (False, True)]
+    assert cloud.most_out_at_once() == 1
+    assert cloud.propagating == dict.fromkeys(cloud.apps, 0)  # each change was seen deployed to the edge
+    new = codes(cloud)
+    assert len(set(new.values())) == 1 and set(new.values()).isdisjoint(old.values())
+    assert [u for u in rehearsal.unrouted if "Ip Forbidden" in u] == []  # every check went through Front Door
+
+
 # ---- every role assignment is needed -----------------------------------------------------------
 
 FIRST = 'module.region["koreacentral"].'

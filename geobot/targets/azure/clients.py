@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from geobot.targets.azure.botservice import BotNames, BotService
+from geobot.targets.azure.frontdoor import FrontDoorRotation, region_health_url
 from geobot.targets.azure.keyvault import KeyVault
 from geobot.targets.azure.providers import Providers
 from geobot.targets.azure.rollout import TrafficManagerRotation
@@ -33,13 +34,23 @@ class AzureClients:
         profile = self.outputs.get("traffic_manager")
         return TrafficManager(self.session, profile["resource_group"], profile["name"]) if profile else None
 
-    def rotation(self, online_timeout: float, poll: float) -> TrafficManagerRotation | None:
-        """What takes a region out of rotation for a rolling update; None with the Front Door edge."""
+    def rotation(self, online_timeout: float, poll: float) -> TrafficManagerRotation | FrontDoorRotation:
+        """What takes a region out of rotation for a rolling update: its endpoint or its origin."""
         profile = self.outputs.get("traffic_manager")
-        if not profile:
-            return None
-        return TrafficManagerRotation(self.session, profile["resource_group"], profile["name"], profile["endpoints"],
-                                      online_timeout, poll)
+        if profile:
+            return TrafficManagerRotation(self.session, profile["resource_group"], profile["name"],
+                                          profile["endpoints"], online_timeout, poll)
+        front_door = self.outputs["front_door"]
+        return FrontDoorRotation(self.session, front_door["profile_id"], front_door["origin_group"],
+                                 front_door["origins"], front_door["endpoint_host_name"], online_timeout, poll)
+
+    def health_url(self, region: str, probe_path: str) -> str:
+        """Where the deployer reads one region's own health answer: its web app's host name, or behind
+        Front Door (whose web apps admit only Front Door) the route to that region alone (edge.tf)."""
+        front_door = self.outputs.get("front_door")
+        if front_door:
+            return region_health_url(front_door["endpoint_host_name"], region)
+        return f"https://{self.outputs['regions'][region]['default_hostname']}{probe_path}"
 
     def expected_endpoints(self) -> dict[str, str]:
         """Region → Traffic Manager endpoint name: what `wait_online(expect=...)` must see Online."""

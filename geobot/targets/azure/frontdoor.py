@@ -8,6 +8,10 @@ reports the change deployed, and the drain is only the turns in flight (`IN_FLIG
 Disabling and enabling go through azure-mgmt-cdn (AFDOrigins_Update: a PATCH of
 `enabledState`, an ARM long-running operation). A 409 (another operation is changing the
 profile) is tried again after a pause; 429 and 5xx are retried by the SDK's RetryPolicy.
+Front Door keeps its probes' view of an origin to itself, and the web apps admit only Front
+Door, so a region's health is read through the route Front Door has to that region alone
+(`region_health_url`, terraform/azure edge.tf), which a Disabled origin of the bots' group
+does not close.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from geobot.bot import REGION_HEALTH_PATH
 from geobot.errors import CloudError
 from geobot.targets.azure.errors import call
 from geobot.targets.azure.rollout import IN_FLIGHT, patiently
 from geobot.targets.azure.session import AzureSession
 from geobot.targets.azure.trafficmanager import _value
+from geobot.targets.local.declarations import get_json
 
 if TYPE_CHECKING:
     from azure.mgmt.cdn import CdnManagementClient
@@ -36,14 +42,21 @@ def _client(session: AzureSession, poll: float) -> CdnManagementClient:
                                polling_interval=poll, **session.retry.sdk_options())
 
 
+def region_health_url(endpoint_host_name: str, region: str) -> str:
+    """One region's own health answer through Front Door: the route to its web app alone."""
+    return f"https://{endpoint_host_name}{REGION_HEALTH_PATH.format(region=region)}"
+
+
 class FrontDoorRotation:
-    """`profile_id`, `origin_group` and `origins` (region → origin name): terraform/azure's front_door output."""
+    """`profile_id`, `origin_group`, `origins` (region → origin name) and `endpoint_host_name`:
+    terraform/azure's front_door output."""
 
     def __init__(self, session: AzureSession, profile_id: str, origin_group: str, origins: Mapping[str, str],
-                 online_timeout: float, poll: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> None:
+                 endpoint_host_name: str, online_timeout: float, poll: float = 10.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         parts = profile_id.split("/")
         self.resource_group, self.profile = parts[parts.index("resourceGroups") + 1], parts[-1]
-        self.origin_group, self.origins = origin_group, origins
+        self.origin_group, self.origins, self.endpoint_host_name = origin_group, origins, endpoint_host_name
         self.online_timeout, self.poll, self._sleep = online_timeout, poll, sleep
         self._client = _client(session, poll)
         self._retry = session.retry
@@ -69,8 +82,12 @@ class FrontDoorRotation:
         return _value(self._read(region).properties.enabled_state) == "Disabled"
 
     def serving(self) -> Sequence[str]:
-        """The regions whose origin is Enabled (Front Door keeps its probes' results to itself)."""
-        return [region for region in self.origins if not self.is_out(region)]
+        """The regions whose origin is Enabled and whose own health answer, through Front Door, is 200."""
+        return [region for region in self.origins if not self.is_out(region) and self._healthy(region)]
+
+    def _healthy(self, region: str) -> bool:
+        answer = get_json(region_health_url(self.endpoint_host_name, region), timeout=10.0)
+        return answer is not None and answer[0] == 200
 
     def _where(self, region: str) -> tuple[str, str, str, str]:
         return self.resource_group, self.profile, self.origin_group, self.origins[region]
@@ -90,10 +107,13 @@ class FrontDoorRotation:
                              "see the Front Door profile in the Azure portal; run `geobot deploy` again to resume")
 
     def _wait_deployed(self, region: str) -> None:
+        """Read soon, then less often: a change is often deployed in seconds, sometimes in minutes."""
         deadline = time.monotonic() + self.online_timeout
+        pause = 1.0
         while (status := _value(self._read(region).properties.deployment_status)) != "Succeeded":
             if time.monotonic() >= deadline:
                 raise CloudError(f"Front Door has not deployed the change of origin '{self.origins[region]}' "
                                  f"{self.online_timeout:g} s later (deploymentStatus {status})",
                                  "see the Front Door profile in the Azure portal; run `geobot deploy` again to resume")
-            self._sleep(self.poll)
+            self._sleep(min(pause, self.poll))
+            pause *= 2

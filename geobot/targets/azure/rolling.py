@@ -2,9 +2,9 @@
 
 The code stage (a zip) and the language stage (a model) both change what a serving region
 runs. Each knows what every region has (`have`: region → the digest or label it got) and what
-it wants; a region that has something else serves now, so with Traffic Manager it is updated
-through `geobot.rollout` (out of rotation, drained, updated, its deep health checked, back
-Online) unless `update = "all-at-once"`, nothing is Online or there is one region. Regions
+it wants; a region that has something else serves now, so it is updated through
+`geobot.rollout` (its Traffic Manager endpoint or Front Door origin out of rotation, drained,
+updated, its deep health checked, back in rotation) unless `update = "all-at-once"`, nothing is Online or there is one region. Regions
 that have nothing yet (new, or a web app Terraform replaced) get it at once, in parallel. The
 stage's progress journals the rollout and `have`, so a killed run resumes at its region.
 """
@@ -48,11 +48,8 @@ def update_regions(ctx: StageContext, config: Config, clients: AzureClients, reg
     stranded = previous.current if previous is not None and previous.current in regions else None
     changed = [r for r in regions if now.get(r, wanted) != wanted]
     rotation = clients.rotation(config.azure.online_timeout, float(config.probe.interval))
-    if rotation is None:
-        mode, why = ("all-at-once", "Front Door's origins are not taken out of rotation yet") if changed else (None, "")
-    else:
-        serving = rotation.serving() if changed or stranded else []
-        mode, why = choose_mode(config.update, changed, stranded, len(regions), serving)
+    serving = rotation.serving() if changed or stranded else []
+    mode, why = choose_mode(config.update, changed, stranded, len(regions), serving)
     if mode is not None:
         ctx.note(f"{mode} update of the {what} ({why})")
     rolled = list(dict.fromkeys([*([stranded] if stranded else []), *changed])) if mode == "rolling" else []
@@ -64,7 +61,6 @@ def update_regions(ctx: StageContext, config: Config, clients: AzureClients, reg
 
     given([r for r in regions if r not in rolled])
     if mode == "rolling":
-        assert rotation is not None
         probe = config.probe
         check = HealthCheck(clients, probe.path, check_seconds(probe.interval, probe.timeout, probe.tolerated_failures),
                             version)
@@ -74,7 +70,7 @@ def update_regions(ctx: StageContext, config: Config, clients: AzureClients, reg
                rollback=f"to roll back, run `geobot deploy` with the previous {what}: it updates that region again "
                         f"and puts it back; or fix the new {what} and deploy it",
                settle=float(config.azure.online_timeout)).run(Rollout.begin(changed, resumed))
-    elif stranded is not None and rotation is not None:
+    elif stranded is not None:
         rotation.enable(stranded)  # updated with the others: the online stage waits for it
     ctx.checkpoint(None)
     return {"have": now, **({"update": {"mode": mode, "regions": rolled or changed}} if mode else {})}
@@ -84,8 +80,11 @@ def preview(config: Config, what: str) -> str:
     """The plan's line: which mode runs when a serving deployment gets a new `what`, and the drain."""
     if config.update == "all-at-once":
         return f"update: all at once: every region gets the new {what} together (speed over availability)"
-    if config.azure.edge != "trafficmanager":
-        return f"update: all at once: Front Door's origins are not taken out of rotation yet (the new {what})"
+    if config.azure.edge == "frontdoor":
+        return (f"update: rolling, one region at a time: its Front Door origin is Disabled until Front Door has "
+                f"deployed the change to its edge, + {IN_FLIGHT:g} s for turns in flight, the region gets the new "
+                f"{what}, passes its health check (through its own route) and its origin is Enabled again before "
+                "the next (--all-at-once: all together)")
     return (f"update: rolling, one region at a time: its Traffic Manager endpoint is Disabled for "
             f"{drain_seconds(config.probe.dns_ttl):g} s (the profile's DNS TTL, probe.dns_ttl "
             f"{config.probe.dns_ttl} s, + {IN_FLIGHT:g} s for turns in flight), the region gets the new {what}, "

@@ -8,7 +8,7 @@ azure-mgmt-trafficmanager (PATCH of the endpoint's `endpointStatus`); Azure's an
 the new status. A 409 (another operation, often Terraform, is changing the profile) is tried
 again after a pause; 429 and 5xx are retried by the SDK's RetryPolicy as for every call
 (`errors.call`). After a region's update, `HealthCheck` waits for its deep health check
-(`/api/health` on the web app's own host name) to pass.
+(`AzureClients.health_url`) to pass.
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ class TrafficManagerRotation:
 
 
 class HealthCheck:
-    """A region's deep health check, asked on its web app's own host name (Traffic Manager's probe path).
+    """A region's deep health check: Traffic Manager's probe path on its web app's own host name, or
+    behind Front Door the route to that region alone (`AzureClients.health_url`).
 
     With `version` (the code's, `geobot.bot.version`), it passes only once the app reports it:
     a site still running its previous code answers 200 too.
@@ -125,7 +126,7 @@ class HealthCheck:
 
     def check(self, region: str) -> str | None:
         """None once it answers 200 (with the version) within `seconds`; else why not."""
-        url = f"https://{self.clients.outputs['regions'][region]['default_hostname']}{self.health_path}"
+        url = self.clients.health_url(region, self.health_path)
         deadline = time.monotonic() + self.seconds
         while not self._passes(answer := get_json(url, timeout=10.0)):
             if time.monotonic() >= deadline:

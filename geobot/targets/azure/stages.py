@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from geobot.bot import REGION_HEALTH_PATH
 from geobot.bot.version import PACKAGE, code_version
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
@@ -43,7 +42,7 @@ def infrastructure(ctx: StageContext) -> Mapping[str, Any]:
 class Language(Stage):
     name = "language"
     description = ("import, train and deploy the language model in every region's Language resource (CLU); "
-                   "with Traffic Manager, to a serving deployment region by region")
+                   "to a serving deployment region by region")
 
     def __init__(self, config: Config, clients: Clients) -> None:
         """The configured [bot] model is upgraded to LUIS 7.0.0 for the import (or a CLU export taken as it is);
@@ -101,8 +100,8 @@ class Code(Stage):
     """
 
     name = "code"
-    description = ("zip deploy the bot's code to every regional web app; with Traffic Manager, to a serving "
-                   "deployment region by region")
+    description = ("zip deploy the bot's code to every regional web app; to a serving deployment "
+                   "region by region")
 
     def __init__(self, config: Config, clients: Clients, package: Callable[[], Package]) -> None:
         """`package`: built once per run (cached by the target), for the fingerprint and the upload alike."""
@@ -232,15 +231,14 @@ class Online(Stage):
         profile = clients.traffic_manager()
         timeout = self.config.azure.online_timeout
         if profile is None:
-            return self._through_front_door(ctx, timeout)
+            return self._through_front_door(ctx, clients, timeout)
         expected = clients.expected_endpoints()
         names = {endpoint: region for region, endpoint in expected.items()}
         started = time.monotonic()
         status = profile.wait_online(
             timeout, self.poll, expect=list(expected.values()),
             on_change=lambda now: ctx.note(", ".join(f"{names.get(e, e)} {s}" for e, s in sorted(now.items()))))
-        regions = infrastructure(ctx)["regions"]
-        health = {region: f"https://{regions[region]['default_hostname']}{self.config.probe.path}" for region in expected}
+        health = {region: clients.health_url(region, self.config.probe.path) for region in expected}
         return {"endpoints": {names.get(e, e): s for e, s in status.statuses(expected.values()).items()},
                 "telemetry": self._telemetry(ctx, health, timeout - (time.monotonic() - started))}
 
@@ -250,7 +248,7 @@ class Online(Stage):
         ctx.note("telemetry " + ", ".join(f"{region} {status}" for region, status in sorted(verdicts.items())))
         return verdicts
 
-    def _through_front_door(self, ctx: StageContext, timeout: float) -> Mapping[str, Any]:
+    def _through_front_door(self, ctx: StageContext, clients: AzureClients, timeout: float) -> Mapping[str, Any]:
         """Front Door: its endpoint serves, then every region through its own route. The web apps admit
         only this profile's Front Door (AzureFrontDoor.Backend with its X-Azure-FDID), so the deployer
         cannot probe an origin itself, and the endpoint's health path reaches only an origin Front Door
@@ -264,7 +262,7 @@ class Online(Stage):
                 raise CloudError(f"Front Door: {url} answered {status or 'nothing'} for {timeout} s",
                                  "see the origin group's health in the portal and the web apps' log stream (az webapp log tail)")
             time.sleep(self.poll)
-        regions = {region: f"https://{host}{REGION_HEALTH_PATH.format(region=region)}" for region in infrastructure(ctx)["regions"]}
+        regions = {region: clients.health_url(region, self.config.probe.path) for region in infrastructure(ctx)["regions"]}
         self._every_region_healthy(ctx, regions, deadline, timeout)
         return {"front_door": "Online", "health": url,
                 "endpoints": {region: "Online" for region in regions},

@@ -52,7 +52,7 @@ def conflict() -> Reply:
 
 @pytest.fixture
 def rotation(session: AzureSession) -> FrontDoorRotation:
-    return FrontDoorRotation(session, PROFILE_ID, "bots", ORIGINS, online_timeout=30, poll=0)
+    return FrontDoorRotation(session, PROFILE_ID, "bots", ORIGINS, "fde-geobot.z01.azurefd.net", online_timeout=30, poll=0)
 
 
 def test_taking_a_region_out_disables_its_origin_and_waits_until_the_edge_has_it(

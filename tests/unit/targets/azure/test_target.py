@@ -183,6 +183,9 @@ def test_plan_previews_the_variables_offline(session: AzureSession, tmp_path: Pa
     ({"GEOBOT_DNS_TTL": "60"}, "update: rolling, one region at a time: its Traffic Manager endpoint is Disabled for 65 s "
                                "(the profile's DNS TTL, probe.dns_ttl 60 s, + 5 s for turns in flight), the region gets "
                                "the new {what}"),
+    ({"GEOBOT_AZURE_EDGE": "frontdoor"}, "update: rolling, one region at a time: its Front Door origin is Disabled "
+                                         "until Front Door has deployed the change to its edge, + 5 s for turns in "
+                                         "flight, the region gets the new {what}"),
     ({"GEOBOT_UPDATE": "all-at-once"}, "update: all at once: every region gets the new {what} together"),
 ])
 def test_plan_shows_how_a_new_version_reaches_the_regions_and_the_drain(
