@@ -12,6 +12,19 @@ import pytest
 from geobot.targets.local.ports import allocate
 
 EXPORT_PASSWORD = "export-password-for-tests"
+PARALLEL = ("tests/integration/test_azure_rehearsal.py",)  # spread over pytest-xdist's workers
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep every test but the Azure rehearsal's in one xdist group, run in order by one worker.
+
+    The rehearsal's deploys mostly wait (role propagation, drains, certbot), so they share the
+    other workers; the tests of real processes, ports and failover timing run as they always
+    have, one at a time (`--dist loadgroup` in pyproject.toml).
+    """
+    for item in items:
+        if not item.nodeid.startswith(PARALLEL):
+            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture(autouse=True)
