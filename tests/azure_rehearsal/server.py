@@ -309,20 +309,9 @@ class Rehearsal:
     def _tm_endpoint(self, method: str, name: str, data: dict[str, Any], outputs: dict[str, Any], allowed: Any,
                      caller: str) -> Answer:
         """Endpoints_Get and Endpoints_Update (PATCH): only endpointStatus may change, as geobot changes it."""
-        region = next((r for r, n in outputs["traffic_manager"]["endpoints"].items() if n.lower() == name.lower()), None)
-        if region is None:
-            raise Refused(404, "NotFound", f"Endpoint {name} was not found.")
-        endpoint_id = self.cloud.ids().rotation(region)
-        if method == "GET":
-            allowed("Microsoft.Network/trafficManagerProfiles/azureEndpoints/read", endpoint_id)
-        elif method == "PATCH":
-            status = (data.get("properties") or {}).get("endpointStatus")
-            if set(data) != {"properties"} or set(data["properties"]) != {"endpointStatus"} or status not in ("Enabled", "Disabled"):
-                raise Refused(400, "BadRequest", f"the rehearsal takes a PATCH of endpointStatus Enabled or Disabled only, not {data}")
-            self.cloud.set_enabled(caller, "Microsoft.Network/trafficManagerProfiles/azureEndpoints/write", region,
-                                   status == "Enabled")
-        else:
-            raise Refused(405, "MethodNotAllowed", f"the rehearsal has no {method} of a Traffic Manager endpoint")
+        region = self._switch(method, name, data, outputs["traffic_manager"]["endpoints"], "endpointStatus",
+                              "Microsoft.Network/trafficManagerProfiles/azureEndpoints", "Traffic Manager endpoint",
+                              allowed, caller)
         return Answer(200, self._endpoint(outputs, region))
 
     def _fd_origin(self, method: str, name: str, data: dict[str, Any], outputs: dict[str, Any], allowed: Any,
@@ -330,25 +319,34 @@ class Rehearsal:
         """AFDOrigins_Get and AFDOrigins_Update (a PATCH answered at once with 200): only enabledState may
         change, and the edge has a change only from the second read after it (deploymentStatus)."""
         front_door = outputs["front_door"]
-        region = next((r for r, n in front_door["origins"].items() if n.lower() == name.lower()), None)
-        if region is None:
-            raise Refused(404, "NotFound", f"Origin {name} was not found.")
+        region = self._switch(method, name, data, front_door["origins"], "enabledState",
+                              "Microsoft.Cdn/profiles/originGroups/origins", "Front Door origin", allowed, caller)
         origin_id = self.cloud.ids().rotation(region)
-        if method == "GET":
-            allowed("Microsoft.Cdn/profiles/originGroups/origins/read", origin_id)
-        elif method == "PATCH":
-            state = (data.get("properties") or {}).get("enabledState")
-            if set(data) != {"properties"} or set(data["properties"]) != {"enabledState"} or state not in ("Enabled", "Disabled"):
-                raise Refused(400, "BadRequest", f"the rehearsal takes a PATCH of enabledState Enabled or Disabled only, not {data}")
-            self.cloud.set_enabled(caller, "Microsoft.Cdn/profiles/originGroups/origins/write", region, state == "Enabled")
-        else:
-            raise Refused(405, "MethodNotAllowed", f"the rehearsal has no {method} of a Front Door origin")
         host = outputs["regions"][region]["default_hostname"]
         answer = recorded("frontdoor/AFDOrigins_Update_Disabled.derived", id=origin_id, name=name)
         answer["properties"] |= {"originGroupName": front_door["origin_group"], "hostName": host, "originHostHeader": host,
                                  "enabledState": "Enabled" if self.cloud.apps[region].enabled else "Disabled",
                                  "deploymentStatus": "InProgress" if method == "PATCH" else self.cloud.deployment_status(region)}
         return Answer(200, answer)
+
+    def _switch(self, method: str, name: str, data: dict[str, Any], members: dict[str, str], field: str,
+                resource: str, what: str, allowed: Any, caller: str) -> str:
+        """A read or a PATCH of the region's endpoint (origin) named `name`, checked against the caller's
+        roles; a PATCH may change only `field`, to Enabled or Disabled. Returns the region."""
+        region = next((r for r, n in members.items() if n.lower() == name.lower()), None)
+        if region is None:
+            raise Refused(404, "NotFound", f"{what} {name} was not found.")
+        member = self.cloud.ids().rotation(region)
+        if method == "GET":
+            allowed(f"{resource}/read", member)
+        elif method == "PATCH":
+            state = (data.get("properties") or {}).get(field)
+            if set(data) != {"properties"} or set(data["properties"]) != {field} or state not in ("Enabled", "Disabled"):
+                raise Refused(400, "BadRequest", f"the rehearsal takes a PATCH of {field} Enabled or Disabled only, not {data}")
+            self.cloud.set_enabled(caller, f"{resource}/write", region, state == "Enabled")
+        else:
+            raise Refused(405, "MethodNotAllowed", f"the rehearsal has no {method} of a {what}")
+        return region
 
     def _endpoint(self, outputs: dict[str, Any], region: str) -> dict[str, Any]:
         """One endpoint as Endpoints_Get records it, with its status and monitor status now."""
