@@ -12,19 +12,19 @@ from typing import Any
 
 from geobot.config import Config
 from geobot.errors import GeobotError
+from geobot.targets.aws.callers import Callers
 from geobot.targets.aws.clients import AwsSession
 
 
 def aws_status(config: Config, outputs: Mapping[str, Mapping[str, Any]],
                session: Callable[[], AwsSession]) -> dict[str, Any]:
     applied = outputs.get("functions") or outputs.get("bots") or {}
-    region_map = applied.get("region_map")
-    if not region_map:
+    if not applied.get("region_map"):
         return {}
     order = list(applied.get("regions") or config.regions)
     report: dict[str, Any] = {"regions": {r: {"priority": i + 1, "health": "not checked yet"} for i, r in enumerate(order)}}
     try:
-        state = _read(session, region_map)
+        state = Callers(session(), applied).read()
     except GeobotError as exc:  # what the journal says is still worth showing
         report["problem"] = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
         return report
@@ -39,10 +39,3 @@ def aws_status(config: Config, outputs: Mapping[str, Mapping[str, Any]],
                              else f"failing ({counters.failures} in a row)")
     return report
 
-
-def _read(session: Callable[[], AwsSession], region_map: Mapping[str, Any]) -> Any:
-    from geobot.targets.aws.functions.regionmap import RegionMap
-
-    api = session().api("dynamodb", region_map["write_region"])
-    return api.run("read the region map", lambda client: RegionMap(client, region_map["table_name"]).read(
-        region_map["item_key"], consistent=True))
