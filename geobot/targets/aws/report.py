@@ -1,8 +1,9 @@
 """`geobot status` on aws: the region map's item, read from its write replica as the functions do.
 
-The item holds the region callers are sent to now and every region's run of passed or failed
-health checks, so it answers both "where do calls go" and "how close is a failover or a
-failback", without running a check (which would count as one). Nothing is changed.
+The item holds the region callers are sent to now, the region a rolling update holds out of
+rotation, and every region's run of passed or failed health checks, so it answers both "where
+do calls go" and "how close is a failover or a failback", without running a check (which would
+count as one). Nothing is changed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def aws_status(config: Config, outputs: Mapping[str, Mapping[str, Any]],
     report |= {"active": state.active, "changed_at": state.changed_at, "all_down": state.all_down}
     for region, row in report["regions"].items():
         counters = state.counters.get(region)
-        row["monitor_status"] = "active" if region == state.active else "standby"
+        row["monitor_status"] = ("held out of rotation (rolling update)" if region == state.held
+                                 else "active" if region == state.active else "standby")
         if counters is not None:
             row["health"] = (f"passing ({counters.successes} in a row)" if counters.successes
                              else f"failing ({counters.failures} in a row)")

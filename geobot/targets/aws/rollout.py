@@ -126,9 +126,9 @@ def preview(config: Config) -> str:
     if config.update == "all-at-once":
         return ("update: all at once: every region's alias moves to its new version together, checked only by the "
                 "online stage (speed over caution)")
-    return (f"update: rolling, one region at a time, callers' region last: the region map holds it out of rotation "
-            f"(callers on it move to another passing region, as the region check confirms) for {IN_FLIGHT:g} s of "
-            f"turns in flight, its bot is built and its alias moved to the new version, which a health-check run must "
-            f"see pass (within aws.failover_after = {config.aws.failover_after} runs) before the hold is released, "
-            "callers return and the next region goes; the version it served before stays until then "
-            "(--all-at-once: all together)")
+    return (f"update: rolling, one region at a time, callers' region last: the region map holds the region out of "
+            f"rotation (its callers, if any, move to another passing region, as the region check confirms), "
+            f"{IN_FLIGHT:g} s for turns in flight, its bot is built and its alias moved to the new version, a "
+            f"health-check run must see it pass (within aws.failover_after = {config.aws.failover_after} runs), then "
+            "the hold is released and its callers return before the next region; the version it served before stays "
+            "until it passes (--all-at-once: all together)")

@@ -224,7 +224,7 @@ def test_a_killed_rollout_resumes_at_the_region_it_left_out_and_updates_no_other
 
     result = deployment.stage.run(deployment.ctx)
 
-    assert [n.text for n in deployment.notes][0] == (
+    assert deployment.notes[0].text == (
         f"rolling update of the language model (resuming at region {PRIMARY}, which a previous run left out of rotation)")
     assert deployment.steps()[0] == (PRIMARY, "updated")
     assert operations(stubbed, "lexv2-models", SECONDARY) == []
@@ -274,16 +274,16 @@ def test_health_checks_older_than_the_hold_are_warned_of(aws: Any, stubbed: Stub
 
     deployment.stage.run(deployment.ctx)
 
-    assert [n.text for n in deployment.notes if n.level == "warning"] == [
+    assert [n.text for n in deployment.notes if n.level == "warning"] == [(
         "the deployed health checks predate the region map's hold (the functions stage updates them after this one): "
-        "until then an automatic failback could send callers to the region being updated, before its check"]
+        "until then an automatic failback could send callers to the region being updated, before its check")]
 
 
 @pytest.mark.parametrize(("env", "shown"), [
-    ({}, "update: rolling, one region at a time, callers' region last: the region map holds it out of rotation "
-         "(callers on it move to another passing region, as the region check confirms) for 5 s of turns in flight, "
-         "its bot is built and its alias moved to the new version, which a health-check run must see pass (within "
-         "aws.failover_after = 3 runs)"),
+    ({}, ("update: rolling, one region at a time, callers' region last: the region map holds the region out of "
+          "rotation (its callers, if any, move to another passing region, as the region check confirms), 5 s for turns "
+          "in flight, its bot is built and its alias moved to the new version, a health-check run must see it pass "
+          "(within aws.failover_after = 3 runs)")),
     ({"GEOBOT_UPDATE": "all-at-once"}, "update: all at once: every region's alias moves to its new version together"),
 ])
 def test_plan_shows_how_a_new_model_reaches_the_regions(tmp_path: Path, env: dict[str, str], shown: str) -> None:
