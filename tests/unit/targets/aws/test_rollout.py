@@ -103,6 +103,14 @@ class Deployment:
         return [(value["current"], value["phase"]) for value, _ in self.journal if value]
 
 
+@pytest.fixture
+def deployment(aws: Any, stubbed: Stubbed, tmp_path: Path) -> Deployment:
+    """Serving: callers on the primary, both regions passing, both aliases on version 1 of the previous model."""
+    serving = Deployment(aws, stubbed, tmp_path)
+    serving.route(PRIMARY)
+    return serving
+
+
 def run(stubbed: Stubbed, region: str, healthy: dict[str, bool], active: str, held: str | None = None,
         reason: str = FALLBACK) -> None:
     """One health-check run, of `region`'s function, as geobot makes it."""
@@ -118,19 +126,29 @@ def operations(stubbed: Stubbed, service: str, region: str) -> list[str]:
     return [call[2] for call in stubbed.calls if call[:2] == (service, region)]
 
 
-def test_a_new_model_reaches_the_standby_first_then_callers_move_off_the_active_region_and_back(
-        aws: Any, stubbed: Stubbed, tmp_path: Path) -> None:
-    deployment = Deployment(aws, stubbed, tmp_path)
-    deployment.route(PRIMARY)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)  # which regions serve: rolling
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)  # another serves while the standby is out
+def until_the_standby_is_updated(stubbed: Stubbed) -> None:
+    """A run says both regions serve (so: rolling), another that one serves besides the standby; the standby
+    is held, callers are not on it; its alias moves to version 2, version 1 kept."""
+    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
+    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
     callers_reach(stubbed, PRIMARY)
     expect_publish(stubbed, SECONDARY, version="2", previous="1", prune=False)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY, held=SECONDARY)  # its check
+
+
+def until_the_active_region_is_updated(stubbed: Stubbed) -> None:
+    """The standby passes its check (version 1 goes), a run says another region serves besides the active one;
+    callers move off it; its alias moves to version 2, version 1 kept."""
+    run(stubbed, PRIMARY, HEALTHY, PRIMARY, held=SECONDARY)
     expect_prune(stubbed, SECONDARY, "2", "1")
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)  # another serves while the active region is out
+    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
     callers_reach(stubbed, SECONDARY)
     expect_publish(stubbed, PRIMARY, version="2", previous="1", prune=False)
+
+
+def test_a_new_model_reaches_the_standby_first_then_callers_move_off_the_active_region_and_back(
+        deployment: Deployment, stubbed: Stubbed) -> None:
+    until_the_standby_is_updated(stubbed)
+    until_the_active_region_is_updated(stubbed)
     run(stubbed, SECONDARY, HEALTHY, SECONDARY, held=PRIMARY)  # its check, by the other region's function
     expect_prune(stubbed, PRIMARY, "2", "1")
     callers_reach(stubbed, PRIMARY)
@@ -157,18 +175,9 @@ def test_a_new_model_reaches_the_standby_first_then_callers_move_off_the_active_
 
 
 def test_the_active_region_failing_its_check_halts_with_callers_on_the_other_and_its_previous_version_kept(
-        aws: Any, stubbed: Stubbed, tmp_path: Path) -> None:
-    deployment = Deployment(aws, stubbed, tmp_path)
-    deployment.route(PRIMARY)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
-    callers_reach(stubbed, PRIMARY)
-    expect_publish(stubbed, SECONDARY, version="2", previous="1", prune=False)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY, held=SECONDARY)
-    expect_prune(stubbed, SECONDARY, "2", "1")
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
-    callers_reach(stubbed, SECONDARY)
-    expect_publish(stubbed, PRIMARY, version="2", previous="1", prune=False)
+        deployment: Deployment, stubbed: Stubbed) -> None:
+    until_the_standby_is_updated(stubbed)
+    until_the_active_region_is_updated(stubbed)
     for _ in range(3):  # aws.failover_after runs
         run(stubbed, SECONDARY, {PRIMARY: False, SECONDARY: True}, SECONDARY, held=PRIMARY)
 
@@ -188,13 +197,8 @@ def test_the_active_region_failing_its_check_halts_with_callers_on_the_other_and
     assert left["versions"] == {PRIMARY: "2", SECONDARY: "2"}
 
 
-def test_a_standby_failing_its_check_halts_before_callers_ever_move(aws: Any, stubbed: Stubbed, tmp_path: Path) -> None:
-    deployment = Deployment(aws, stubbed, tmp_path)
-    deployment.route(PRIMARY)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
-    run(stubbed, PRIMARY, HEALTHY, PRIMARY)
-    callers_reach(stubbed, PRIMARY)
-    expect_publish(stubbed, SECONDARY, version="2", previous="1", prune=False)
+def test_a_standby_failing_its_check_halts_before_callers_ever_move(deployment: Deployment, stubbed: Stubbed) -> None:
+    until_the_standby_is_updated(stubbed)
     for _ in range(3):
         run(stubbed, PRIMARY, {PRIMARY: True, SECONDARY: False}, PRIMARY, held=SECONDARY)
 
