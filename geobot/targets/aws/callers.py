@@ -12,14 +12,17 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from geobot.errors import CloudError
-from geobot.targets.aws.clients import Api, AwsSession
+from geobot.targets.aws.clients import AwsSession
 from geobot.targets.aws.lambdas import invoke
 
 if TYPE_CHECKING:
     from geobot.targets.aws.functions.failover import State
+    from geobot.targets.aws.functions.regionmap import RegionMap
+
+T = TypeVar("T")
 
 CALLERS_WAIT_S = 15.0  # the region check answers from a cache of a few seconds
 
@@ -45,17 +48,11 @@ class Callers:
 
     def read(self) -> State | None:
         """The item as its write replica holds it now (a consistent read), None before the first check."""
-        from geobot.targets.aws.functions.regionmap import RegionMap
-
-        return self._api().run("read the region map", lambda client: RegionMap(client, self.region_map["table_name"])
-                               .read(self.region_map["item_key"], consistent=True))
+        return self._run("read the region map", lambda table, key: table.read(key, consistent=True))
 
     def change(self, action: str, default: State, change: Callable[[State], State]) -> State:
         """Apply `change` to the item (or to `default` if there is none) by a conditional write."""
-        from geobot.targets.aws.functions.regionmap import RegionMap
-
-        return self._api().run(action, lambda client: RegionMap(client, self.region_map["table_name"]).update(
-            self.region_map["item_key"], default, change))
+        return self._run(action, lambda table, key: table.update(key, default, change))
 
     def region(self) -> str:
         """What the region-check function answers a caller now, as Amazon Connect asks it on every call."""
@@ -73,5 +70,10 @@ class Callers:
                                  f"region map {moved}", "see the region-check function's log")
             self.sleep(1.0)
 
-    def _api(self) -> Api:
-        return self.session.api("dynamodb", self.region_map["write_region"])
+    def _run(self, action: str, work: Callable[[RegionMap, str], T]) -> T:
+        """`work(table, item key)` on the write replica, botocore's errors translated."""
+        from geobot.targets.aws.functions.regionmap import RegionMap
+
+        api = self.session.api("dynamodb", self.region_map["write_region"])
+        return api.run(action, lambda client: work(RegionMap(client, self.region_map["table_name"]),
+                                                   self.region_map["item_key"]))

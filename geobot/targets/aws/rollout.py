@@ -8,15 +8,16 @@ the health checks make; the region check must then answer another region. Puttin
 clears the hold and, for the region callers were on when the rollout began (`home`), sends them
 back, confirmed by the region check as well.
 
-A standby region has no callers to move, but it is held all the same: with aws.failback =
-"auto" the health check sends callers back to the primary `failback_after` passed runs after a
-failover (about two and a half minutes with the defaults, and the primary's streak of passes is
-usually long enough already), and a region's update (building its locale) takes minutes. The
-health checks respect the hold (functions/failover.py): no failback to a held region, and a
-failover to it only when no other region passes (then a bot mid-update, which Lex switches
-between versions atomically, beats one that fails). Health checks deployed by an older geobot
-neither respect nor keep the hold until the functions stage, which runs after publish, updates
-them; their outcome has no `held`, and the rollout says so.
+Why a hold, not timing: with aws.failback = "auto" the health check sends callers back to the
+primary once it has passed `failback_after` runs in a row, and the primary's streak is usually
+that long already, so the next scheduled run (within about 30 s with two regions) would undo a
+move off it, while a region's update (building its locale) takes minutes. The health checks
+respect the hold (functions/failover.py): no failback to a held region, and a failover to it
+only when no other region passes (a bot mid-update, which Lex switches between versions
+atomically, beats one that fails). A standby has no callers to move, but it is held all the
+same: after a failover the standby is the primary, which failback would pick. Health checks
+deployed by an older geobot neither respect nor keep the hold until the functions stage, which
+runs after publish, updates them; their outcome has no `held`, and the rollout warns.
 """
 
 from __future__ import annotations
