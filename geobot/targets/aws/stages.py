@@ -223,6 +223,7 @@ class Publish(Stage):
         for region, alias in deleted.items():
             if alias:
                 ctx.note(f"{region}: alias {alias} deleted")
+        ctx.checkpoint(None)  # an unfinished rollout: nothing of it is left to resume
 
 
 class _Aliases:
