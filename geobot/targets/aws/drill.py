@@ -15,7 +15,6 @@ check runs once a minute, and all of them count in the one item) and the post's 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -23,12 +22,12 @@ from typing import Any
 
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
+from geobot.targets.aws.callers import Callers, send
 from geobot.targets.aws.clients import AwsSession
 from geobot.targets.aws.lambdas import invoke
 
 Say = Callable[[str], None]
 EXTRA_RUNS = 5  # a scheduled run between two drilled ones resets the failure streak
-CALLERS_WAIT_S = 15.0  # the region check answers from a cache of a few seconds
 POST_S = 315.0  # the post: a check every five minutes, 15 s each
 
 
@@ -40,8 +39,7 @@ class Drill:
             raise InputError("there is no deployed health check to drill", "finish `geobot deploy` first")
         self.config = config
         self.checks: dict[str, Any] = dict(functions["health_checks"])
-        self.region_check: dict[str, Any] = dict(functions["region_check"])
-        self.region_map: dict[str, Any] = dict(functions["region_map"])
+        self.callers = Callers(session, functions, clock, sleep)
         self.session = session
         self.note = note
         self.clock = clock
@@ -49,7 +47,7 @@ class Drill:
 
     def run(self, region: str | None = None) -> dict[str, Any]:
         """Fail `region` (default: the one callers reach now) and mend it; the report as JSON-ready data."""
-        home = self.callers_region()
+        home = self.callers.region()
         region = region or home
         if region not in self.checks:
             raise InputError(f"--region {region}: not a region of this deployment", f"use one of {', '.join(self.checks)}")
@@ -61,7 +59,8 @@ class Drill:
         runs, outcome = self._runs_until(checker, {"drill": {"fail_region": region}}, lambda o: o["active"] != region,
                                          self.config.aws.failover_after, f"{region} failing")
         failover_s = self.clock() - started
-        moved_s = self._callers_leave(region, started)
+        self.callers.wait(lambda answer: answer != region, "moved them")
+        moved_s = self.clock() - started
         self.note(f"callers now reach {outcome['active']}; mending {region}")
         mended = self.clock()
         if self.config.aws.failback == "auto":
@@ -83,13 +82,6 @@ class Drill:
             },
         }
 
-    def callers_region(self) -> str:
-        """What the region-check function answers a caller now."""
-        connect_region = self.region_check["region"]
-        answer = invoke(self.session.api("lambda", connect_region), self.region_check["function_name"],
-                        {"Details": {"Parameters": {"connectRegion": connect_region}}})
-        return str(answer["lexRegion"])
-
     def _runs_until(self, checker: str, event: dict[str, Any], done: Callable[[dict[str, Any]], bool],
                     needed: int, what: str) -> tuple[int, dict[str, Any]]:
         api = self.session.api("lambda", checker)
@@ -102,24 +94,8 @@ class Drill:
                          f"see the health check's log: aws logs tail /aws/lambda/{self.checks[checker]['function_name']} "
                          f"--region {checker}")
 
-    def _callers_leave(self, region: str, started: float) -> float:
-        deadline = self.clock() + CALLERS_WAIT_S
-        while self.callers_region() == region:
-            if self.clock() >= deadline:
-                raise CloudError(f"the region check still sends callers to {region} {CALLERS_WAIT_S:g} s after the "
-                                 "region map moved them", "see the region-check function's log")
-            self.sleep(1.0)
-        return self.clock() - started
-
     def _set_back(self, region: str) -> None:
         from geobot.targets.aws.functions.failover import State
-        from geobot.targets.aws.functions.regionmap import RegionMap
 
-        now = datetime.now(UTC).isoformat()
-
-        def back(state: State) -> State:
-            return dataclasses.replace(state, active=region, changed_at=now)
-
-        api = self.session.api("dynamodb", self.region_map["write_region"])
-        table, key = self.region_map["table_name"], self.region_map["item_key"]
-        api.run("set the region map back", lambda client: RegionMap(client, table).update(key, State(region, now), back))
+        self.callers.change("set the region map back", State(region, datetime.now(UTC).isoformat()),
+                            lambda state: send(state, region))

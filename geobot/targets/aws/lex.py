@@ -4,7 +4,8 @@ Terraform leaves each bot's locale and intents in DRAFT. `publish` builds the lo
 waits for it, creates a numbered version from DRAFT and waits for it, points the alias at that
 version (created the first time, updated after, so its id and every ARN built from it stay the
 same), waits for the alias, and deletes the older versions no alias uses (Lex keeps at most a
-hundred). `unpublish` deletes the alias and waits until it is gone, because Lex refuses to delete
+hundred). A rolling update keeps them (`prune=False`) until the region passes its health check,
+so the version it served before is still there to go back to, and then calls `prune`. `unpublish` deletes the alias and waits until it is gone, because Lex refuses to delete
 a bot that has one; the versions go with the bot.
 """
 
@@ -40,8 +41,8 @@ class Published:
     deleted_versions: tuple[str, ...]
 
 
-def publish(lex: Api, bot: Bot, note: Callable[[str], None]) -> Published:
-    """Build DRAFT, make it a version, point the alias at it, drop the versions nothing uses."""
+def publish(lex: Api, bot: Bot, note: Callable[[str], None], prune: bool = True) -> Published:
+    """Build DRAFT, make it a version, point the alias at it, drop the versions nothing uses (unless not `prune`)."""
     ids = {"botId": bot.bot_id}
     lex.call("build_bot_locale", "build the bot locale", **ids, botVersion=DRAFT, localeId=bot.locale_id)
     note(f"{bot.region}: building locale {bot.locale_id}")
@@ -68,11 +69,22 @@ def publish(lex: Api, bot: Bot, note: Callable[[str], None]) -> Published:
     lex.wait("bot_alias_available", f"point the alias {bot.alias_name} at version {version}", **ids, botAliasId=alias_id)
     note(f"{bot.region}: alias {bot.alias_name} ({alias_id}) → version {version}")
     in_use = {version} | {a.get("botVersion") for a in aliases if a["botAliasId"] != alias_id}
+    return Published(bot.region, alias_id, version, _delete_unused(lex, bot, in_use) if prune else ())
+
+
+def prune(lex: Api, bot: Bot) -> tuple[str, ...]:
+    """Delete the numbered versions no alias uses; returns their numbers."""
+    aliases = lex.pages("list_bot_aliases", "botAliasSummaries", "list the bot's aliases", botId=bot.bot_id)
+    return _delete_unused(lex, bot, {a.get("botVersion") for a in aliases})
+
+
+def _delete_unused(lex: Api, bot: Bot, in_use: set[str | None]) -> tuple[str, ...]:
+    ids = {"botId": bot.bot_id}
     versions = lex.pages("list_bot_versions", "botVersionSummaries", "list the bot's versions", **ids)
     old = tuple(v["botVersion"] for v in versions if v["botVersion"].isdigit() and v["botVersion"] not in in_use)
     for number in old:
         lex.call("delete_bot_version", f"delete the unused version {number}", **ids, botVersion=number)
-    return Published(bot.region, alias_id, version, old)
+    return old
 
 
 def unpublish(lex: Api, bot: Bot, poll: float = 5.0, attempts: int = 60,

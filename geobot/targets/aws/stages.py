@@ -22,23 +22,27 @@ import copy
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from geobot.config import Config
+from geobot.nlu.lexv2 import LexBot
 from geobot.errors import CloudError
 from geobot.pipeline.planner import fingerprint
 from geobot.pipeline.stage import Stage, StageContext
 from geobot.resources import terraform_dir
+from geobot.rollout.regions import Rolling, have_from, rollback_hint, update_regions
 from geobot.targets.aws import connect
-from geobot.targets.aws.clients import AwsSession
+from geobot.targets.aws.callers import Callers
+from geobot.targets.aws.clients import Api, AwsSession
 from geobot.targets.package import Package
 from geobot.targets.parallel import each_region
-from geobot.targets.aws.lambdas import invoke
+from geobot.targets.aws.lambdas import invoke, run_health_check
 from geobot.targets.aws.intents import arrange, intent_ids
-from geobot.targets.aws.lex import Published, bots_of, publish, unpublish
+from geobot.targets.aws.lex import Bot, Published, bots_of, prune, publish, unpublish
 from geobot.targets.aws.preflight import STATE
+from geobot.targets.aws.rollout import IN_FLIGHT, HealthChecks, RegionMapRotation, preview
 from geobot.targets.aws.variables import lex_bot, render_variables
 from geobot.targets.infra import TerraformStage
 from geobot.terraform.engine import Engine
@@ -123,13 +127,20 @@ class Functions(Infrastructure):
 
 
 class Publish(Stage):
+    """Every region's bot built, versioned and aliased; to a deployment already serving (its aliases published,
+    its health checks deployed and passing), one region at a time through the region map (`rollout`)."""
+
     name = "publish"
     description = ("set each intent's samples and slot priorities, build each region's bot, publish a version and "
-                   "point the alias at it; list the aliases in Connect")
+                   "point the alias at it (to a serving deployment region by region); list the aliases in Connect")
 
-    def __init__(self, config: Config, session: Session) -> None:
+    def __init__(self, config: Config, session: Session, poll: float = 10.0, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self.session = session
+        self.poll = poll
+        self.clock = clock
+        self.sleep = sleep
 
     def inputs(self, ctx: StageContext) -> Mapping[str, Any]:
         outputs = dict(ctx.output_of(STATE))
@@ -144,21 +155,16 @@ class Publish(Stage):
         if not bots:
             raise CloudError("the bots stage has output no bots", "the bots stage must pass first")
         session = self.session()
-        model = lex_bot(self.config)
-        outputs_of_bots = dict(ctx.output_of(STATE))
-
-        def region_publish(region: str) -> Published:
-            lex = session.api("lexv2-models", region)
-            updated = arrange(lex, bots[region], intent_ids(outputs_of_bots, region), model)
-            if updated:
-                ctx.note(f"{region}: samples and slot priorities set in {len(updated)} intents")
-            return publish(lex, bots[region], ctx.note)
-
-        done = each_region(list(bots), region_publish)
-        arns = {region: alias_arn(ctx, region, bots[region].bot_id, p.alias_id) for region, p in done.items()}
-        outputs: dict[str, Any] = {"alias_ids": {region: p.alias_id for region, p in done.items()}, "alias_arns": arns,
-                                   "versions": {region: p.version for region, p in done.items()},
-                                   "intent_names": model.intent_names, "slot_names": model.slot_names}
+        aliases = _Aliases(ctx, session, bots, lex_bot(self.config))
+        have, wanted = self._have(ctx, bots), self.wanted(ctx)
+        done = update_regions(ctx, self.config.update, list(bots), have, wanted,
+                              lambda regions: aliases.publish([r for r in regions if have.get(r) != wanted]),
+                              "language model", lambda: self._rolling(ctx, session, aliases))
+        published = aliases.journal()
+        arns = {region: alias_arn(ctx, region, bots[region].bot_id, alias)
+                for region, alias in published["alias_ids"].items()}
+        outputs: dict[str, Any] = {**published, "alias_arns": arns, "serves": done.pop("have"), **done,
+                                   "intent_names": aliases.model.intent_names, "slot_names": aliases.model.slot_names}
         instance = self.config.aws.connect_instance_id
         if instance:
             changes = connect.associate(session.api("connect", self.config.global_region), instance, arns.values())
@@ -166,6 +172,45 @@ class Publish(Stage):
                 ctx.note(("listed in" if change[0] == "+" else "taken off") + f" the Connect instance: {change[1:]}")
             outputs["connect_instance_id"] = instance
         return outputs
+
+    def preview(self, ctx: StageContext) -> str | None:
+        return preview(self.config)
+
+    def wanted(self, ctx: StageContext) -> str:
+        """What every alias should serve: a digest of the bots, their intents and the model (not of Connect)."""
+        return fingerprint({key: value for key, value in self.inputs(ctx).items() if key != "connect_instance_id"})
+
+    def _have(self, ctx: StageContext, bots: Mapping[str, Bot]) -> dict[str, str]:
+        """Region → the digest its alias serves; a bot Terraform replaced since has no alias (its ARN names
+        another bot), and a deployment published before the digests were kept serves "" (something else)."""
+        last = ctx.output_of(self.name)
+        arns = last.get("alias_arns") or {}
+        have = have_from(ctx.last_progress(), last.get("serves") or dict.fromkeys(arns, ""))
+        return {region: digest for region, digest in have.items()
+                if region in bots and f"/{bots[region].bot_id}/" in arns.get(region, "")}
+
+    def _rolling(self, ctx: StageContext, session: AwsSession, aliases: _Aliases) -> Rolling | None:
+        """The region map as the rotation, a health-check run as the check; None before the functions stage
+        has deployed the health checks (nothing serves)."""
+        functions = ctx.output_of("functions")
+        if not functions.get("health_checks"):
+            return None
+        checks = HealthChecks(session, functions["health_checks"], self.poll, self.sleep)
+        rotation = RegionMapRotation(checks, Callers(session, functions, self.clock, self.sleep),
+                                     (ctx.last_progress() or {}).get("callers"), lambda text: ctx.note(text, "warning"))
+
+        def check(region: str) -> str | None:
+            why = checks.passes(region, self.config.aws.failover_after)
+            if why is None:
+                aliases.prune(region)
+            return why
+
+        return Rolling(rotation, drain=lambda: IN_FLIGHT, check=check, release=rotation.put_back,
+                       rollback=rollback_hint("language model") + "; until the region passes, the version it served "
+                       "before stays published (`aws lexv2-models list-bot-versions`)",
+                       settle=0.0, update=aliases.update, order=rotation.standby_first,
+                       journal=lambda: {"callers": rotation.home, **aliases.journal()}, clock=self.clock,
+                       sleep=self.sleep)
 
     def teardown(self, ctx: StageContext) -> None:
         bots = bots_of(dict(ctx.output_of(STATE)))
@@ -178,6 +223,50 @@ class Publish(Stage):
         for region, alias in deleted.items():
             if alias:
                 ctx.note(f"{region}: alias {alias} deleted")
+        ctx.checkpoint(None)  # an unfinished rollout: nothing of it is left to resume
+
+
+class _Aliases:
+    """One publish run's aliases: each region's alias id and the version it serves, from the last run, then
+    from what an unfinished rollout journaled, then from what this run publishes."""
+
+    def __init__(self, ctx: StageContext, session: AwsSession, bots: Mapping[str, Bot], model: LexBot) -> None:
+        self.ctx, self.session, self.bots, self.model = ctx, session, bots, model
+        last, progress = ctx.output_of(Publish.name), ctx.last_progress() or {}
+        self.ids: dict[str, str] = {**(last.get("alias_ids") or {}), **(progress.get("alias_ids") or {})}
+        self.versions: dict[str, str] = {**(last.get("versions") or {}), **(progress.get("versions") or {})}
+
+    def publish(self, regions: Sequence[str]) -> None:
+        """At once: every region in parallel, each deleting the versions no alias uses any more."""
+        self._record(each_region(regions, self._publish))
+
+    def update(self, region: str) -> None:
+        """One region of a rolling update: the version the alias served stays until `prune`."""
+        self._record({region: self._publish(region, prune=False)})
+
+    def prune(self, region: str) -> None:
+        deleted = prune(self._lex(region), self.bots[region])
+        if deleted:
+            self.ctx.note(f"{region}: passes its check; unused versions {', '.join(deleted)} deleted")
+
+    def journal(self) -> dict[str, dict[str, str]]:
+        """The alias ids and versions of this deployment's regions, as the outputs and the progress keep them."""
+        return {"alias_ids": {r: i for r, i in self.ids.items() if r in self.bots},
+                "versions": {r: v for r, v in self.versions.items() if r in self.bots}}
+
+    def _publish(self, region: str, prune: bool = True) -> Published:
+        lex = self._lex(region)
+        updated = arrange(lex, self.bots[region], intent_ids(dict(self.ctx.output_of(STATE)), region), self.model)
+        if updated:
+            self.ctx.note(f"{region}: samples and slot priorities set in {len(updated)} intents")
+        return publish(lex, self.bots[region], self.ctx.note, prune)
+
+    def _record(self, done: Mapping[str, Published]) -> None:
+        for region, published in done.items():
+            self.ids[region], self.versions[region] = published.alias_id, published.version
+
+    def _lex(self, region: str) -> Api:
+        return self.session.api("lexv2-models", region)
 
 
 class Online(Stage):
@@ -201,8 +290,7 @@ class Online(Stage):
         timeout = self.config.aws.online_timeout
         deadline = self.clock() + timeout
         while True:
-            outcomes = each_region(list(checks), lambda region: invoke(
-                session.api("lambda", region), checks[region]["function_name"], {}))
+            outcomes = each_region(list(checks), lambda region: run_health_check(session, checks, region))
             failing = {region: reasons for outcome in outcomes.values()
                        for region, reasons in outcome["failures"].items() if not outcome["healthy"][region]}
             if not failing:

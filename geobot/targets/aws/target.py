@@ -20,6 +20,7 @@ from geobot.config import Config
 from geobot.errors import InputError
 from geobot.pipeline.journal import Journal
 from geobot.pipeline.stage import Stage
+from geobot.rollout.machine import unfinished
 from geobot.targets.aws.clients import AwsSession
 from geobot.targets.aws.lex import bots_of
 from geobot.targets.aws.package import build_functions
@@ -57,7 +58,9 @@ class AwsTarget:
         )
 
     def status(self, journal: Journal) -> dict[str, Any]:
-        return aws_status(self.config, journal.outputs(), self.session)
+        report = aws_status(self.config, journal.outputs(), self.session)
+        said = unfinished(journal.stage("publish").get("progress"))
+        return {**report, "update": said} if said else report
 
     def drill(self, journal: Journal, region: str | None, note: Callable[[str], None]) -> dict[str, Any]:
         """No router and no HTTP traffic here: the drill fails a region through the health check's hook."""

@@ -22,6 +22,7 @@ from geobot.bot.version import PACKAGE, code_version
 from geobot.config import Config
 from geobot.errors import CloudError, InputError
 from geobot.pipeline.stage import Stage, StageContext
+from geobot.rollout.regions import have_from
 from geobot.targets.azure import rolling
 from geobot.targets.azure.clients import AzureClients
 from geobot.targets.package import Package
@@ -85,7 +86,7 @@ class Language(Stage):
         had = last.get("models") or {r: last["model"] for r in last.get("regions", ())}
         endpoints = self.inputs(ctx)["endpoints"]
         before = last.get("endpoints", {})
-        have = rolling.have_from(ctx.last_progress(), had)
+        have = have_from(ctx.last_progress(), had)
         return {r: label for r, label in have.items() if r in endpoints and before.get(r, endpoints[r]) == endpoints[r]}
 
     def preview(self, ctx: StageContext) -> str | None:
@@ -137,7 +138,7 @@ class Code(Stage):
         """Region -> the package its web app runs; a web app Terraform replaced since is empty and absent."""
         last = ctx.output_of("code")
         had = last.get("packages") or {r: last["package"] for r in last.get("deployments", {})}
-        have = rolling.have_from(ctx.last_progress(), had)
+        have = have_from(ctx.last_progress(), had)
         before = last.get("apps", {})
         return {r: sha for r, sha in have.items() if r in apps and before.get(r, apps[r]) == apps[r]}
 

@@ -98,6 +98,7 @@ class HealthCheck:
             "healthy": healthy,
             "failures": {r: [p.reason for p in rs if not p.passed] for r, rs in results.items()},
             "drill": drilled,
+            "held": state.held,
         }
         self._emit(json.dumps(self._metrics(outcome)))
         return outcome

@@ -2,12 +2,14 @@
 
 Both regions' health checks update the same item every minute. Each write carries the version
 it read and fails if another run wrote first; the loser re-reads and re-applies its own check
-results, so no run's counts are lost and no stale decision overwrites a newer one.
+results, so no run's counts are lost and no stale decision overwrites a newer one. geobot's
+own writes (a drill's manual failback, a rolling update's hold) go through the same `update`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -48,14 +50,7 @@ class RegionMap:
         for _ in range(MAX_ATTEMPTS):
             current = self.read(connect_region, consistent=True)
             base = current or default
-            new = change(base)
-            stored = State(
-                active=new.active,
-                changed_at=new.changed_at,
-                counters=new.counters,
-                all_down=new.all_down,
-                version=base.version + 1,
-            )
+            stored = replace(change(base), version=base.version + 1)
             condition = (
                 {
                     "ConditionExpression": "attribute_not_exists(#k)",
@@ -89,6 +84,7 @@ def _encode(connect_region: str, state: State) -> dict[str, Any]:
         "changedAt": {"S": state.changed_at},
         "allDown": {"BOOL": state.all_down},
         "version": {"N": str(state.version)},
+        **({"held": {"S": state.held}} if state.held else {}),
         "counters": {
             "M": {
                 region: {
@@ -113,4 +109,5 @@ def _decode(item: dict[str, Any]) -> State:
         counters=counters,
         all_down=item.get("allDown", {}).get("BOOL", False),
         version=int(item.get("version", {}).get("N", "0")),
+        held=item.get("held", {}).get("S"),
     )

@@ -106,10 +106,11 @@ def body(payload: Any) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
 
 
-def health_outcome(healthy: dict[str, bool], active: str = PRIMARY, reason: str = "call failed: timeout") -> dict[str, Any]:
+def health_outcome(healthy: dict[str, bool], active: str = PRIMARY, reason: str = "call failed: timeout",
+                   held: str | None = None) -> dict[str, Any]:
     """What functions/health_check.py returns from one run."""
     return {"connectRegion": PRIMARY, "active": active, "event": "stay", "healthy": healthy,
-            "failures": {r: [] if ok else [reason] for r, ok in healthy.items()}, "drill": None}
+            "failures": {r: [] if ok else [reason] for r, ok in healthy.items()}, "drill": None, "held": held}
 
 
 def expect_invoke(stubbed: Stubbed, region: str, function: str, event: Any, payload: Any, error: str | None = None) -> None:
@@ -149,9 +150,11 @@ def expect_arrange(stubbed: Stubbed, region: str, model: LexBot) -> None:
                 "slotPriorities": [{"priority": s.priority, "slotId": ids["slots"][s.name]} for s in intent.slots]}, where)
 
 
-def expect_publish(stubbed: Stubbed, region: str, version: str = "1", model: LexBot | None = None) -> None:
-    """The calls of a first publish in `region`: the intents' samples and slot priorities (of `model`, by
-    default the sample's, which has no slots), build, version, create the alias."""
+def expect_publish(stubbed: Stubbed, region: str, version: str = "1", model: LexBot | None = None,
+                   previous: str | None = None, prune: bool = True) -> None:
+    """The calls of a publish in `region`: the intents' samples and slot priorities (of `model`, by default the
+    sample's, which has no slots), build, version, create the alias (or, when it serves version `previous`,
+    move it) and, unless not `prune`, delete the versions no alias uses."""
     from geobot import config as configuration
 
     expect_arrange(stubbed, region, model or lex_bot(configuration.load(None, {}, {"target": "aws"})))
@@ -164,13 +167,43 @@ def expect_publish(stubbed: Stubbed, region: str, version: str = "1", model: Lex
         "en_US": {"sourceBotVersion": "DRAFT"}}}, {**ids, "botVersion": version, "botStatus": "Creating"})
     stubbed.expect(*lex, "describe_bot_version", {**ids, "botVersion": version},
                    {**ids, "botVersion": version, "botStatus": "Available"})
-    stubbed.expect(*lex, "list_bot_aliases", ids, {**ids, "botAliasSummaries": []})
-    stubbed.expect(*lex, "create_bot_alias", {**ids, "botAliasName": "live", "botVersion": version,
-                                              "description": DESCRIPTION, "botAliasLocaleSettings": {"en_US": {"enabled": True}}},
-                   {**ids, "botAliasId": ALIAS_IDS[region], "botAliasStatus": "Creating"})
+    live = {"botAliasName": "live", "botVersion": version, "description": DESCRIPTION,
+            "botAliasLocaleSettings": {"en_US": {"enabled": True}}}
+    if previous is None:
+        stubbed.expect(*lex, "list_bot_aliases", ids, {**ids, "botAliasSummaries": []})
+        stubbed.expect(*lex, "create_bot_alias", {**ids, **live},
+                       {**ids, "botAliasId": ALIAS_IDS[region], "botAliasStatus": "Creating"})
+    else:
+        stubbed.expect(*lex, "list_bot_aliases", ids, aliases(region, previous))
+        stubbed.expect(*lex, "update_bot_alias", {**ids, "botAliasId": ALIAS_IDS[region], **live},
+                       {**ids, "botAliasId": ALIAS_IDS[region], "botAliasStatus": "Updating"})
     stubbed.expect(*lex, "describe_bot_alias", {**ids, "botAliasId": ALIAS_IDS[region]},
                    {**ids, "botAliasId": ALIAS_IDS[region], "botAliasStatus": "Available"})
-    stubbed.expect(*lex, "list_bot_versions", ids, {**ids, "botVersionSummaries": [{"botVersion": version}]})
+    if prune:
+        expect_versions(stubbed, region, version, *([previous] if previous else []))
+
+
+def aliases(region: str, version: str) -> dict[str, Any]:
+    """The bot's aliases: Lex's test alias on DRAFT and geobot's on `version`."""
+    return {"botId": BOT_IDS[region], "botAliasSummaries": [
+        {"botAliasId": "TSTALIASID", "botAliasName": "TestBotAlias", "botVersion": "DRAFT"},
+        {"botAliasId": ALIAS_IDS[region], "botAliasName": "live", "botVersion": version}]}
+
+
+def expect_versions(stubbed: Stubbed, region: str, live: str, *unused: str) -> None:
+    """The bot's versions listed, then each of the `unused` deleted."""
+    ids = {"botId": BOT_IDS[region]}
+    stubbed.expect("lexv2-models", region, "list_bot_versions", ids,
+                   {**ids, "botVersionSummaries": [{"botVersion": v} for v in ("DRAFT", *unused, live)]})
+    for number in unused:
+        stubbed.expect("lexv2-models", region, "delete_bot_version", {**ids, "botVersion": number},
+                       {**ids, "botVersion": number, "botStatus": "Deleting"})
+
+
+def expect_prune(stubbed: Stubbed, region: str, live: str, *unused: str) -> None:
+    """What a region's prune asks once it passed its check: the aliases, the versions; deletes the `unused`."""
+    stubbed.expect("lexv2-models", region, "list_bot_aliases", {"botId": BOT_IDS[region]}, aliases(region, live))
+    expect_versions(stubbed, region, live, *unused)
 
 
 def expect_unpublish(stubbed: Stubbed, region: str) -> None:

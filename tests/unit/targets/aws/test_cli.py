@@ -46,6 +46,7 @@ def test_plan_works_offline_and_never_loads_an_aws_sdk(no_credentials: dict[str,
     for stage in ("preflight", "bots", "publish", "functions", "online", "smoke"):
         assert f"+ {stage} " in done.stdout
     assert '"lex_bot": "geobot-bot-use1"' in done.stdout and '"bot_alias_ids": {}' in done.stdout
+    assert "update: rolling, one region at a time, callers' region last: the region map holds the region" in done.stdout
 
 
 def test_deploy_without_credentials_stops_at_preflight_with_exit_2_and_creates_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from geobot.targets.aws.functions.failover import Policy, State, advance, initial
 
@@ -83,3 +84,21 @@ def test_an_unknown_active_value_is_replaced_by_the_primary() -> None:
     policy = Policy(regions=(A, B), failover_after=3, failback_after=2)
     step = advance(State(active="err", changed_at="t0"), {A: True, B: True}, policy, "t1")
     assert step.state.active == A
+
+
+def test_a_held_primary_wins_no_failback_until_the_hold_is_released() -> None:
+    policy = Policy(regions=(A, B), failover_after=3, failback_after=2)
+    state = replace(initial(policy, "t0"), active=B, held=A)
+    for n in range(1, 11):
+        state = advance(state, {A: True, B: True}, policy, f"t{n}").state
+    assert state.active == B and state.held == A
+    released = advance(replace(state, held=None), {A: True, B: True}, policy, "t11")
+    assert released.event == "failback" and released.state.active == A
+
+
+def test_a_failover_goes_to_the_held_region_only_when_no_other_passes() -> None:
+    c = "eu-west-1"
+    policy = Policy(regions=(A, B, c), failover_after=1, failback_after=2)
+    held_b = replace(initial(policy, "t0"), held=B)
+    assert advance(held_b, {A: False, B: True, c: True}, policy, "t1").state.active == c
+    assert advance(held_b, {A: False, B: True, c: False}, policy, "t1").state.active == B

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from geobot.targets.aws.functions import health_check
+from geobot.targets.aws.functions.failover import State
 from geobot.targets.aws.functions.health_check import HealthCheck
 from geobot.targets.aws.functions.regionmap import MAX_ATTEMPTS, RegionMap
 
@@ -80,6 +82,19 @@ def test_state_is_stored_in_the_region_map(health: Build, aws: Any) -> None:
     assert item["version"] == {"N": "3"}
     assert item["counters"]["M"][PRIMARY]["M"]["failures"] == {"N": "3"}
     assert item["counters"]["M"][SECONDARY]["M"]["successes"] == {"N": "3"}
+
+
+def test_the_hold_a_rolling_update_writes_survives_the_checks_writes_and_is_reported(
+    health: Build, aws: Any
+) -> None:
+    check, lex = health()
+    region_map = RegionMap(aws, TABLE)
+    region_map.update(PRIMARY, State(SECONDARY, "t0", held=PRIMARY), lambda state: state)
+    outcomes = [run(check, lex, True, True) for _ in range(3)]
+    assert [(o["active"], o["held"], o["event"]) for o in outcomes] == [(SECONDARY, PRIMARY, "stay")] * 3
+    assert stored(aws)["held"] == {"S": PRIMARY}
+    region_map.update(PRIMARY, State(SECONDARY, "t0"), lambda state: replace(state, held=None))
+    assert "held" not in stored(aws) and run(check, lex, True, True)["event"] == "failback"
 
 
 def test_failover_and_failback_emit_metric_lines(

@@ -9,7 +9,7 @@ import pytest
 
 from geobot.errors import CloudError
 from geobot.targets.aws.clients import WaitFailed
-from geobot.targets.aws.lex import DESCRIPTION, Bot, bots_of, publish, unpublish
+from geobot.targets.aws.lex import DESCRIPTION, Bot, bots_of, prune, publish, unpublish
 
 from .conftest import Stubbed
 
@@ -51,6 +51,14 @@ def versions(*numbers: str) -> dict[str, Any]:
     return {**IDS, "botVersionSummaries": [{"botVersion": n, "botStatus": "Available"} for n in numbers]}
 
 
+def expect_alias_moved(stubbed: Stubbed, number: str) -> None:
+    expect(stubbed, "update_bot_alias", {**IDS, "botAliasId": "ALIASW0001", "botAliasName": "live", "botVersion": number,
+                                         "description": DESCRIPTION, "botAliasLocaleSettings": {"en_US": LOCALE}},
+           {**IDS, "botAliasId": "ALIASW0001", "botAliasStatus": "Updating"})
+    expect(stubbed, "describe_bot_alias", {**IDS, "botAliasId": "ALIASW0001"},
+           {**IDS, "botAliasId": "ALIASW0001", "botAliasStatus": "Available"})
+
+
 def test_the_first_publish_builds_versions_and_creates_the_alias(stubbed: Stubbed) -> None:
     expect_build(stubbed, "Building", "ReadyExpressTesting", "Built")
     expect_version(stubbed, "1")
@@ -73,17 +81,28 @@ def test_a_later_publish_moves_the_same_alias_and_deletes_versions_no_alias_uses
     expect(stubbed, "list_bot_aliases", IDS, {**aliases(("TSTALIASID", "TestBotAlias", "DRAFT")), "nextToken": "page2"})
     expect(stubbed, "list_bot_aliases", {**IDS, "nextToken": "page2"},
            aliases(("ALIASW0001", "live", "3"), ("PINNED0001", "someone-elses", "2")))
-    expect(stubbed, "update_bot_alias", {**IDS, "botAliasId": "ALIASW0001", "botAliasName": "live", "botVersion": "4",
-                                         "description": DESCRIPTION, "botAliasLocaleSettings": {"en_US": LOCALE}},
-           {**IDS, "botAliasId": "ALIASW0001", "botAliasStatus": "Updating"})
-    expect(stubbed, "describe_bot_alias", {**IDS, "botAliasId": "ALIASW0001"},
-           {**IDS, "botAliasId": "ALIASW0001", "botAliasStatus": "Available"})
+    expect_alias_moved(stubbed, "4")
     expect(stubbed, "list_bot_versions", IDS, versions("DRAFT", "1", "2", "3", "4"))
     for number in ("1", "3"):
         expect(stubbed, "delete_bot_version", {**IDS, "botVersion": number},
                {**IDS, "botVersion": number, "botStatus": "Deleting"})
     published = publish(lex(stubbed), BOT, lambda text: None)
     assert (published.alias_id, published.version, published.deleted_versions) == ("ALIASW0001", "4", ("1", "3"))
+
+
+def test_a_publish_for_a_rolling_update_keeps_the_version_the_alias_served_until_prune(stubbed: Stubbed) -> None:
+    expect_build(stubbed, "Built")
+    expect_version(stubbed, "4")
+    expect(stubbed, "list_bot_aliases", IDS, aliases(("ALIASW0001", "live", "3")))
+    expect_alias_moved(stubbed, "4")
+    published = publish(lex(stubbed), BOT, lambda text: None, prune=False)
+    assert (published.version, published.deleted_versions) == ("4", ())
+    assert "ListBotVersions" not in [call[2] for call in stubbed.calls]
+
+    expect(stubbed, "list_bot_aliases", IDS, aliases(("ALIASW0001", "live", "4"), ("PINNED0001", "someone-elses", "2")))
+    expect(stubbed, "list_bot_versions", IDS, versions("DRAFT", "2", "3", "4"))
+    expect(stubbed, "delete_bot_version", {**IDS, "botVersion": "3"}, {**IDS, "botVersion": "3", "botStatus": "Deleting"})
+    assert prune(lex(stubbed), BOT) == ("3",)
 
 
 def test_a_locale_that_fails_to_build_says_why_and_nothing_is_versioned(stubbed: Stubbed) -> None:

@@ -183,6 +183,7 @@ def test_destroy_removes_what_calls_a_bot_then_the_aliases_then_the_rest(stubbed
         run.journal.record(name, status="successful", outputs=values, error=None)
     for name in ("online", "smoke"):
         run.journal.record(name, status="successful", outputs={}, error=None)
+    run.journal.record("publish", progress={"regions": [SECONDARY, PRIMARY], "current": SECONDARY, "phase": "failed"})
     stubbed.expect("connect", PRIMARY, "list_bots", {"InstanceId": INSTANCE, "LexVersion": "V2"},
                    {"LexBots": [{"LexV2Bot": {"AliasArn": alias_arn(r)}} for r in (PRIMARY, SECONDARY)]})
     for region in (PRIMARY, SECONDARY):
@@ -198,6 +199,7 @@ def test_destroy_removes_what_calls_a_bot_then_the_aliases_then_the_rest(stubbed
     assert steps[-1] == ("terraform destroy", {})
     assert steps.index("DisassociateBot") < steps.index("DeleteBotAlias")
     assert not (tmp_path / "terraform" / "bots").exists()
+    assert run.journal.stage("publish").get("progress") is None  # a halted rollout is not resumed after a destroy
 
 
 # ---- online --------------------------------------------------------------------------------

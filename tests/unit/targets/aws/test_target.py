@@ -61,6 +61,21 @@ def test_status_before_the_first_health_check_says_so(aws: Any, tmp_path: Path) 
                                   SECONDARY: {"priority": 2, "health": "not checked yet"}}}
 
 
+def test_status_of_a_halted_rollout_names_the_region_held_out_of_rotation_and_how_to_resume(
+        aws: Any, tmp_path: Path) -> None:
+    RegionMap(aws, TABLE).update(PRIMARY, State(active=PRIMARY, changed_at="t0", held=SECONDARY), lambda state: state)
+    record = journal(tmp_path, functions=published())
+    record.record("publish", status="failed", progress={
+        "regions": [SECONDARY, PRIMARY], "done": [], "current": SECONDARY, "phase": "failed", "out_at": 0.0,
+        "error": "its bot fails the health check's probes in 3 runs: confidence 0.5 below 0.8"})
+    report = target().status(record)
+    assert report["update"] == ("rolling update unfinished: region us-west-2 is out of rotation at step failed (its "
+                                "bot fails the health check's probes in 3 runs: confidence 0.5 below 0.8); "
+                                "`geobot deploy` resumes it")
+    assert [row["monitor_status"] for row in report["regions"].values()] == [
+        "active", "held out of rotation (rolling update)"]
+
+
 def test_status_shows_what_the_journal_knows_when_the_table_cannot_be_read(aws: Any, tmp_path: Path) -> None:
     aws.delete_table(TableName=TABLE)
     report = target().status(journal(tmp_path, functions=published()))
