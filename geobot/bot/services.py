@@ -22,6 +22,7 @@ from opentelemetry import trace
 
 from geobot.bot.drill import Faults
 from geobot.bot.language import PROBE_TEXT, CluLanguage, Language, LocalLanguage
+from geobot.bot.refusal import refusal
 from geobot.bot.settings import Settings
 from geobot.bot.stores import Store, open_store
 from geobot.nlu.recognizer import Prediction
@@ -122,7 +123,7 @@ class Services:
             except TimeoutError as exc:
                 raise DependencyDown(component, f"no answer within {self.timeout:g}s") from exc
             except Exception as exc:  # geobot's errors say where and what; others only their kind
-                raise DependencyDown(component, getattr(exc, "message", exc.__class__.__name__)) from exc
+                raise DependencyDown(component, _reason(exc)) from exc
 
     async def close(self) -> None:
         if self.language is not None:
@@ -148,12 +149,17 @@ def open_services(settings: Settings, faults: Faults, timeout: float = 2.0,
                 services.language = CluLanguage(settings.language_endpoint, settings.language_key,
                                                 settings.language_project, settings.language_deployment)
         except Exception as exc:  # a bad model file names file and line; other errors their kind
-            services.problems["language"] = getattr(exc, "message", exc.__class__.__name__)
+            services.problems["language"] = _reason(exc)
     if "store" not in services.problems and settings.store_url:
         try:
             services.store = open_store(settings.store_url, settings.store_key, settings.region)
         except Exception as exc:
-            services.problems["store"] = f"cannot open the store: {getattr(exc, 'message', exc.__class__.__name__)}"
+            services.problems["store"] = f"cannot open the store: {_reason(exc)}"
     for component, reason in sorted(services.problems.items()):
         log.error("region %s: %s unhealthy: %s", settings.region, component, reason)
     return services
+
+
+def _reason(exc: Exception) -> str:
+    """A refusal with the permission it lacks; else the error's own message, or its kind."""
+    return refusal(exc) or getattr(exc, "message", exc.__class__.__name__)

@@ -38,6 +38,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from geobot.bot.refusal import refusal
+
 LANGUAGE_ENDPOINT = "geobot-language-endpoint"
 LANGUAGE_KEY = "geobot-language-key"
 LANGUAGE_MODEL = "geobot-language-model"
@@ -102,9 +104,9 @@ def load_settings(get_secret: Callable[[str], str | None], region: str, vault_ur
             if candidate not in values:
                 try:
                     value = get_secret(candidate)
-                except Exception as exc:  # any vault failure: report its kind, never its text
+                except Exception as exc:  # any vault failure: its kind or refusal, never its text
                     vault_failed.append(candidate)
-                    problems["config"] = f"vault {vault_url} unreadable: {exc.__class__.__name__}"
+                    problems["config"] = f"vault {vault_url} unreadable: {refusal(exc) or exc.__class__.__name__}"
                     value = None
                 values[candidate] = value.strip() if isinstance(value, str) and value.strip() else None
             if values[candidate] is not None:

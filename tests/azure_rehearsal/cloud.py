@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geobot.bot.refusal import refusal
 from geobot.bot.telemetry import TELEMETRY_WRITE, TRACK_PATH, Exports
 from geobot.bot.version import code_version
 
@@ -53,6 +54,11 @@ class Refused(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+
+    @property
+    def status_code(self) -> int:
+        """As azure-core's errors carry it: the bot's health answer words a refusal from it (geobot.bot.refusal)."""
+        return self.status
 
 
 class ApplyFailed(Exception):
@@ -348,19 +354,19 @@ class Cloud:
             failed: dict[str, str] = {}
             try:
                 self.get_secret(identity, ids.names["key_vault"], f"geobot-language-endpoint-{app.region}")
-            except Refused as refused:
-                failed["config"] = refused.message
+            except Refused as refused:  # geobot.bot.settings: the vault's refusal, never its text
+                failed["config"] = f"vault {ids.vault_uri('key_vault')} unreadable: {refusal(refused)}"
             account = ids.region_names(app.region)["language_account"]
             try:
                 self.authorize(identity, "language.analyze", ids.language(app.region))
                 if "production" not in self.languages.get(account, {}).get("geobot", Project()).deployments:
                     failed["language"] = "no deployment 'production' of project 'geobot'"
             except Refused as refused:
-                failed["language"] = refused.message
+                failed["language"] = refusal(refused) or refused.message
             try:
                 self._probe_store(identity, app.region)
             except Refused as refused:
-                failed["store"] = refused.message
+                failed["store"] = refusal(refused) or refused.message
             components = {name: {"status": "unhealthy", "reason": reason} for name, reason in failed.items()}
             body = {"status": "unhealthy" if failed else "healthy", "region": app.region, "failed": sorted(failed),
                     "components": {**components, "telemetry": self._telemetry(identity)},  # telemetry: reported, never failing

@@ -73,6 +73,17 @@ class Denial:
     reason: str
 
     def message(self) -> str:
+        """The refusal as the service words it (the rehearsal's own reason last): Key Vault's and Cosmos DB's
+        data planes as their 403 bodies say it, the rest as ARM's AuthorizationFailed."""
+        if self.action.startswith("Microsoft.KeyVault/"):
+            return ("Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments "
+                    "or role definitions were changed recently, please observe propagation time.\r\n"
+                    f"Caller: oid={self.principal}\r\nAction: '{self.action}'\r\nResource: '{self.scope.lower()}'\r\n"
+                    f"Assignment: (not found)\r\nDecisionReason: 'DeniedWithNoValidRBAC' ({self.reason})\r\n")
+        if self.action.startswith("Microsoft.DocumentDB/"):
+            return (f"Request blocked by Auth : Request is blocked because principal [{self.principal}] does not have "
+                    f"required RBAC permissions to perform action [{self.action}] on resource [{self.scope}] "
+                    f"({self.reason}). Learn more: https://aka.ms/cosmos-native-rbac.")
         return (f"The client '{self.principal}' does not have authorization to perform action '{self.action}' "
                 f"over scope '{self.scope}' ({self.reason})")
 

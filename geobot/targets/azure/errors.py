@@ -13,11 +13,11 @@ fix; the pipeline adds how to resume.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from geobot.bot.refusal import permission
 from geobot.errors import CloudError, GeobotError, PrerequisiteError
 from geobot.targets.azure.session import Retry
 
@@ -27,13 +27,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 SIGN_IN_HINT = "run `az login` (or set AZURE_CLIENT_ID/AZURE_TENANT_ID and a federated token in CI)"
-
-# Where the denied permission is in a 403 body: ARM, Key Vault RBAC, Key Vault access policies.
-_PERMISSION = (
-    re.compile(r"authorization to perform action '([^']+)'"),
-    re.compile(r"Action: '([^']+)'"),
-    re.compile(r"does not have (.+?) permission on key vault"),
-)
 
 
 class AzureNotFound(CloudError):
@@ -131,11 +124,8 @@ def _error_body(e: AzureError) -> tuple[str, str, str]:
 
 
 def _permission(message: str) -> str:
-    for pattern in _PERMISSION:
-        found = pattern.search(message)
-        if found:
-            return f"permission '{found.group(1)}'"
-    return ""
+    missing = permission(message)
+    return f"permission '{missing}'" if missing else ""
 
 
 def _first_line(text: str) -> str:

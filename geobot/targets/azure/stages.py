@@ -236,10 +236,20 @@ class Online(Stage):
         expected = clients.expected_endpoints()
         names = {endpoint: region for region, endpoint in expected.items()}
         started = time.monotonic()
-        status = profile.wait_online(
-            timeout, self.poll, expect=list(expected.values()),
-            on_change=lambda now: ctx.note(", ".join(f"{names.get(e, e)} {s}" for e, s in sorted(now.items()))))
         health = {region: clients.health_url(region, self.config.probe.path) for region in expected}
+        seen: dict[str, str] = {}
+
+        def changed(now: Mapping[str, str]) -> None:
+            seen.update(now)
+            ctx.note(", ".join(f"{names.get(e, e)} {s}" for e, s in sorted(now.items())))
+
+        try:
+            status = profile.wait_online(timeout, self.poll, expect=list(expected.values()), on_change=changed)
+        except CloudError as timed_out:
+            failing = sorted(names[e] for e, s in seen.items() if s != "Online" and e in names)
+            said = "; ".join(f"{region}: {_failures(self.health(health[region]))}" for region in failing)
+            raise CloudError(timed_out.message + (f"; their health answers: {said}" if said else ""),
+                             timed_out.hint) from timed_out
         return {"endpoints": {names.get(e, e): s for e, s in status.statuses(expected.values()).items()},
                 "telemetry": self._telemetry(ctx, health, timeout - (time.monotonic() - started))}
 
