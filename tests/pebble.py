@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import socket
 import ssl
@@ -22,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from geobot.targets.local.ports import allocate
 import trustme
 
+from geobot.targets.local.ports import bindable, ephemeral_range
+
 START_TIMEOUT = 15.0
+_handed_out: set[int] = set()  # by this process, so a port is given once before it is bound
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,25 @@ class Pebble:
 
 
 def free_port() -> int:
-    """A loopback port free for both TCP and UDP (the mock DNS listens on both), outside the
-    ephemeral range as geobot chooses its own."""
-    while True:
-        port = allocate()
+    """A loopback port free for both TCP and UDP (the mock DNS listens on both) that no other test
+    process picks: above the ephemeral range, where geobot's own `auto` ports never are (they are
+    below it), and in this pytest-xdist worker's share of those (port ≡ worker index mod workers),
+    as Pebbles run in several workers at once."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    share = [port for port in range(ephemeral_range()[1] + 1, 65536) if port % workers == index]
+    start = random.randrange(len(share))
+    for port in share[start:] + share[:start]:
+        if port in _handed_out or not bindable(port):
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             try:
                 udp.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        _handed_out.add(port)
         return port
+    raise RuntimeError(f"no free port above the ephemeral range in worker {index}'s share")
 
 
 @contextlib.contextmanager
