@@ -28,9 +28,10 @@ def deploy(ctx: typer.Context, *, all_at_once: AllAtOnce = False) -> None:
     New bot code, model or settings reach a deployment that is serving one region at a time:
     the region leaves the router's rotation, its clients' cached answers expire (probe.dns_ttl),
     it restarts, passes its health check and comes back before the next region leaves. A region
-    that fails stops the rollout and stays out; the others keep the version they ran. On aws a
-    new model does the same through the region map: callers move off the region, its bot gets a
-    new version and a health-check run must see it pass before they return.
+    that fails stops the rollout and stays out; the others keep the version they ran. On azure
+    new code or a new model does the same through the region's Traffic Manager endpoint (or Front
+    Door origin); on aws a new model through the region map: callers move off the region, its bot
+    gets a new version and a health-check run must see it pass before they return.
     """
     app = ctx.obj
     if all_at_once:
