@@ -347,6 +347,25 @@ def test_behind_front_door_new_bot_code_rolls_out_one_origin_at_a_time_checked_t
     assert [u for u in rehearsal.unrouted if "Ip Forbidden" in u] == []  # every check went through Front Door
 
 
+def test_behind_front_door_a_region_whose_new_code_fails_halts_the_rollout_with_the_other_serving(
+        fd: Geobot, cloud: Cloud, tmp_path: Path) -> None:
+    app = bot_app(tmp_path / "bot", 1)
+    fd.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
+    ok(fd("deploy"))
+    old = codes(cloud)
+    first, second = cloud.apps
+    cloud.crashing = {first}
+    bot_app(app, 2)
+
+    halted = fd("deploy")
+
+    output = halted.stdout + halted.stderr
+    assert halted.returncode == 1, output[-3000:]
+    assert f"rolling update halted at region {first}: its health check answers 503 (failed: site)" in output
+    assert not cloud.apps[first].enabled and cloud.apps[second].enabled and cloud.most_out_at_once() == 1
+    assert cloud.apps[second].code == old[second] and cloud.routed() is cloud.apps[second]
+
+
 # ---- every role assignment is needed -----------------------------------------------------------
 
 FIRST = 'module.region["koreacentral"].'
