@@ -39,6 +39,13 @@ def ok(done: object) -> str:
     return done.stdout + done.stderr
 
 
+def failed(done: object) -> str:
+    """The output of a run that must have failed as a cloud failure does (exit 1)."""
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    return output
+
+
 def stages_run(output: str) -> list[str]:
     """The stages a run actually ran (not skipped as unchanged)."""
     return [line.split()[1].rstrip(":") for line in output.splitlines() if line.endswith(("running (new)", "running (changed)"))]
@@ -195,12 +202,18 @@ def bot_app(directory: Path, release: int) -> Path:
     return directory
 
 
+def serve(geobot: Geobot, tmp_path: Path) -> Path:
+    """Deploy release 1 of a bot with a short drain; its directory, to change the code in."""
+    app = bot_app(tmp_path / "bot", 1)
+    geobot.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
+    ok(geobot("deploy"))
+    return app
+
+
 @pytest.fixture
 def serving(tm: Geobot, cloud: Cloud, tmp_path: Path) -> Path:
     """A Traffic Manager deployment serving release 1 of a bot; its directory, to change the code in."""
-    app = bot_app(tmp_path / "bot", 1)
-    tm.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
-    ok(tm("deploy"))
+    app = serve(tm, tmp_path)
     assert all(app.enabled for app in cloud.apps.values()) and cloud.rotation == []
     return app
 
@@ -263,8 +276,7 @@ def test_a_region_failing_its_health_check_halts_the_rollout_and_the_previous_co
 
     halted = tm("deploy")
 
-    output = halted.stdout + halted.stderr
-    assert halted.returncode == 1, output[-3000:]
+    output = failed(halted)
     assert f"rolling update halted at region {first}" in output and f"{first} stays out of rotation" in output
     assert "to roll back, run `geobot deploy` with the previous bot code: it updates that region again" in output
     assert "Traceback" not in output
@@ -297,8 +309,7 @@ def test_a_region_still_running_its_previous_code_halts_the_rollout(tm: Geobot, 
 
     halted = tm("deploy", extra_env={"PYTHONPATH": f"{new}{os.pathsep}{REPO}"})
 
-    output = halted.stdout + halted.stderr
-    assert halted.returncode == 1, output[-3000:]
+    output = failed(halted)
     assert f"rolling update halted at region {first}: it runs version {deployed(old)}, not {deployed(new)}" in output
     assert not cloud.apps[first].enabled and cloud.most_out_at_once() == 1
 
@@ -330,9 +341,7 @@ def test_a_killed_rollout_resumes_at_its_region_with_never_two_regions_out(
 
 def test_behind_front_door_new_bot_code_rolls_out_one_origin_at_a_time_checked_through_its_own_route(
         fd: Geobot, cloud: Cloud, rehearsal: Rehearsal, tmp_path: Path) -> None:
-    app = bot_app(tmp_path / "bot", 1)
-    fd.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
-    ok(fd("deploy"))
+    app = serve(fd, tmp_path)
     old = codes(cloud)
     bot_app(app, 2)
 
@@ -349,9 +358,7 @@ def test_behind_front_door_new_bot_code_rolls_out_one_origin_at_a_time_checked_t
 
 def test_behind_front_door_a_region_whose_new_code_fails_halts_the_rollout_with_the_other_serving(
         fd: Geobot, cloud: Cloud, tmp_path: Path) -> None:
-    app = bot_app(tmp_path / "bot", 1)
-    fd.env |= ROLLING | {"GEOBOT_BOT_APP": str(app)}
-    ok(fd("deploy"))
+    app = serve(fd, tmp_path)
     old = codes(cloud)
     first, second = cloud.apps
     cloud.crashing = {first}
@@ -359,8 +366,7 @@ def test_behind_front_door_a_region_whose_new_code_fails_halts_the_rollout_with_
 
     halted = fd("deploy")
 
-    output = halted.stdout + halted.stderr
-    assert halted.returncode == 1, output[-3000:]
+    output = failed(halted)
     assert f"rolling update halted at region {first}: its health check answers 503 (failed: site)" in output
     assert not cloud.apps[first].enabled and cloud.apps[second].enabled and cloud.most_out_at_once() == 1
     assert cloud.apps[second].code == old[second] and cloud.routed() is cloud.apps[second]
@@ -400,8 +406,7 @@ def test_behind_front_door_one_region_without_its_vault_role_fails_online_naming
 
     done = front_door(rehearsal, tmp_path)("deploy")
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output[-3000:]
+    output = failed(done)
     assert "stage online failed: behind Front Door, not every region is healthy" in output
     assert (f"koreacentral: config: vault {cloud.ids().vault_uri('key_vault')} unreadable: refused (403): "
             "the identity lacks Microsoft.KeyVault/vaults/secrets/getSecret/action") in output
@@ -425,8 +430,7 @@ def test_without_any_one_role_assignment_the_deploy_fails_naming_stage_call_and_
 
     done = geobot("deploy", extra_env={"GEOBOT_AZURE_ROLE_WAIT": "5"})
 
-    output = done.stdout + done.stderr
-    assert done.returncode == 1, output[-3000:]
+    output = failed(done)
     assert f"stage {stage} failed" in output
     refused = [d for d in cloud.denials() if d.action == action]
     assert refused, f"the rehearsal refused {[d.action for d in cloud.denials()]}, not {action}"

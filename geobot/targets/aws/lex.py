@@ -5,8 +5,9 @@ waits for it, creates a numbered version from DRAFT and waits for it, points the
 version (created the first time, updated after, so its id and every ARN built from it stay the
 same), waits for the alias, and deletes the older versions no alias uses (Lex keeps at most a
 hundred). A rolling update keeps them (`prune=False`) until the region passes its health check,
-so the version it served before is still there to go back to, and then calls `prune`. `unpublish` deletes the alias and waits until it is gone, because Lex refuses to delete
-a bot that has one; the versions go with the bot.
+so the version it served before is still there to go back to, and then calls `prune`.
+`unpublish` deletes the alias and waits until it is gone, because Lex refuses to delete a bot
+that has one; the versions go with the bot.
 """
 
 from __future__ import annotations
